@@ -1,0 +1,1 @@
+"""Subcommands of onestop-monitor, discovered by monitor.cli."""

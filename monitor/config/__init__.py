@@ -1,0 +1,21 @@
+"""Configuration schema (pydantic), YAML loading with line-precise errors, and cross-field checks."""
+
+from .alerts import (AlertRule, AlertsConfig, CameraDownRule, CounterUnstaffedRule, LongQueueRule, LongServiceRule,
+                     WebhookConfig)
+from .app import AppConfig, SmoothingConfig
+from .base import ConfigModel, Duration, parse_duration
+from .camera import CameraConfig
+from .checks import Problem, polygon_problems, rule_id, run_checks
+from .detector import DetectorConfig, TilingConfig
+from .loader import ConfigError, Issue, LoadedConfig, load_config, load_config_text
+from .service import ApiTokenConfig, ServiceConfig
+from .site import CounterConfig, HolidayConfig, SiteConfig, parse_days, parse_span
+from .zone import ZoneConfig
+
+__all__ = [
+    "AlertRule", "AlertsConfig", "ApiTokenConfig", "AppConfig", "CameraConfig", "CameraDownRule", "ConfigError",
+    "ConfigModel", "CounterConfig", "CounterUnstaffedRule", "DetectorConfig", "Duration", "HolidayConfig", "Issue",
+    "LoadedConfig", "LongQueueRule", "LongServiceRule", "Problem", "ServiceConfig", "SiteConfig", "SmoothingConfig",
+    "TilingConfig", "WebhookConfig", "ZoneConfig", "load_config", "load_config_text", "parse_days",
+    "parse_duration", "parse_span", "polygon_problems", "rule_id", "run_checks",
+]

@@ -1,0 +1,39 @@
+"""A camera: where its frames come from, how often to sample, and its zones."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import ConfigModel, Duration
+from .detector import TilingConfig
+from .zone import ZoneConfig
+
+SourceType = Literal["auto", "stream", "snapshot", "file", "image"]
+
+
+class CameraConfig(ConfigModel):
+    """One camera of a site."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", title="Camera id",
+                    description="Unique across the whole config; used in URLs, metrics and logs.")
+    name: str | None = Field(None, title="Display name", description="Human name of the camera.")
+    url: str = Field(min_length=1, title="URL",
+                     description="rtsp://, rtmp://, http(s):// stream or JPEG snapshot URL, or a local file path "
+                                 "(video or image). Put credentials in ${ENV_VARS}; they are redacted everywhere.")
+    type: SourceType = Field("auto", title="Source type",
+                             description="auto guesses from the URL: http(s) URLs ending in .jpg/.jpeg or with "
+                                         "'snapshot' in the path are snapshots; local paths are files or images.")
+    sample_every: Duration = Field(2.0, gt=0, title="Sample interval",
+                                   description="How often a frame is analysed, e.g. '2s'.")
+    stale_after: int = Field(3, ge=1, title="Stale after (samples)",
+                             description="Zones become unknown when the last good frame is older than this many "
+                                         "sample intervals.")
+    enabled: bool = Field(True, title="Enabled", description="Disabled cameras are not opened.")
+    loop: bool = Field(True, title="Loop files", description="Local video files restart at the end (demos, tests).")
+    realtime: bool = Field(True, title="Play files in real time",
+                           description="Local video files are read at their own frame rate, like a live camera.")
+    tiling: TilingConfig | None = Field(None, title="Tiling",
+                                        description="Override the detector's tiling for this camera.")
+    zones: list[ZoneConfig] = Field(default_factory=list, title="Zones", description="Polygon zones of this camera.")

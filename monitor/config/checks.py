@@ -1,0 +1,165 @@
+"""Cross-field checks, each a small function returning the problems it finds with their paths."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .app import AppConfig
+from .site import SiteConfig
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A config error (or warning) at a path such as ('sites', 0, 'cameras', 1, 'zones', 2, 'counter')."""
+
+    loc: Loc
+    message: str
+    warning: bool = False
+
+
+def _segments_cross(p1: tuple[float, float], p2: tuple[float, float],
+                    q1: tuple[float, float], q2: tuple[float, float]) -> bool:
+    def orient(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    def on_seg(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> bool:
+        return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(a[1], b[1])
+
+    d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+    d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
+        return True
+    return any(d == 0 and on_seg(a, b, c) for d, a, b, c in
+               ((d1, q1, q2, p1), (d2, q1, q2, p2), (d3, p1, p2, q1), (d4, p1, p2, q2)))
+
+
+def polygon_problems(points: list[tuple[float, float]]) -> list[str]:
+    """Return what is wrong with a normalised polygon: too few points, out of range, self-intersecting, no area."""
+    out: list[str] = []
+    if len(points) < 3:
+        return [f"a polygon needs at least 3 points, got {len(points)}"]
+    bad = [i for i, (x, y) in enumerate(points) if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0)]
+    if bad:
+        out.append(f"point(s) {bad} outside 0..1 (coordinates are fractions of frame width/height)")
+    area2 = sum(points[i][0] * points[(i + 1) % len(points)][1] - points[(i + 1) % len(points)][0] * points[i][1]
+                for i in range(len(points)))
+    if abs(area2) < 1e-9:
+        out.append("polygon has no area")
+    n = len(points)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue  # neighbouring edges share a vertex by construction
+            if _segments_cross(points[i], points[(i + 1) % n], points[j], points[(j + 1) % n]):
+                out.append(f"polygon edges {i} and {j} cross (self-intersecting)")
+                return out
+    return out
+
+
+def _duplicates(items: Iterable[tuple[Loc, str]], what: str) -> list[Problem]:
+    seen: dict[str, Loc] = {}
+    out = []
+    for loc, ident in items:
+        if ident in seen:
+            out.append(Problem(loc, f"duplicate {what} id {ident!r} (first at {'.'.join(map(str, seen[ident]))})"))
+        else:
+            seen[ident] = loc
+    return out
+
+
+def check_unique_ids(cfg: AppConfig) -> list[Problem]:
+    """Site and camera ids are unique in the file; counter, zone, webhook and rule ids within a site."""
+    out = _duplicates(((("sites", i, "id"), s.id) for i, s in enumerate(cfg.sites)), "site")
+    out += _duplicates(((("sites", i, "cameras", j, "id"), c.id)
+                        for i, s in enumerate(cfg.sites) for j, c in enumerate(s.cameras)), "camera")
+    for i, s in enumerate(cfg.sites):
+        out += _duplicates(((("sites", i, "counters", j, "id"), c.id) for j, c in enumerate(s.counters)), "counter")
+        out += _duplicates(((("sites", i, "cameras", j, "zones", k, "id"), z.id)
+                            for j, c in enumerate(s.cameras) for k, z in enumerate(c.zones)), "zone")
+        out += _duplicates(((("sites", i, "alerts", "webhooks", j, "id"), w.id)
+                            for j, w in enumerate(s.alerts.webhooks)), "webhook")
+        out += _duplicates(((("sites", i, "alerts", "rules", j), rule_id(r))
+                            for j, r in enumerate(s.alerts.rules)), "rule")
+    return out
+
+
+def rule_id(rule: object) -> str:
+    """Return a rule's id, defaulting to '<kind>:<subject>'."""
+    explicit = getattr(rule, "id", None)
+    if explicit:
+        return str(explicit)
+    subject = next(getattr(rule, f) for f in ("zone", "counter", "camera") if hasattr(rule, f))
+    return f"{rule.kind}:{subject}"  # type: ignore[attr-defined]
+
+
+def check_zones(cfg: AppConfig) -> list[Problem]:
+    """Zones name existing counters (required for service/staff) and have valid polygons."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        counters = {c.id for c in s.counters}
+        for j, cam in enumerate(s.cameras):
+            for k, z in enumerate(cam.zones):
+                loc: Loc = ("sites", i, "cameras", j, "zones", k)
+                if z.counter is not None and z.counter not in counters:
+                    out.append(Problem(loc + ("counter",), f"unknown counter {z.counter!r}; "
+                                       f"counters of site {s.id!r}: {sorted(counters) or 'none'}"))
+                if z.kind in ("service", "staff") and z.counter is None:
+                    out.append(Problem(loc + ("counter",), f"a {z.kind} zone must name its counter"))
+                out += [Problem(loc + ("polygon",), msg) for msg in polygon_problems(z.polygon)]
+    return out
+
+
+def _site_refs(s: SiteConfig, i: int) -> list[Problem]:
+    zones = {z.id: z for c in s.cameras for z in c.zones}
+    counters = {c.id for c in s.counters}
+    cameras = {c.id for c in s.cameras}
+    out = []
+    ids = set()
+    for j, r in enumerate(s.alerts.rules):
+        loc: Loc = ("sites", i, "alerts", "rules", j)
+        ids.add(rule_id(r))
+        ids.add(r.kind)
+        if r.kind == "long_queue":
+            if r.zone not in zones:
+                out.append(Problem(loc + ("zone",), f"unknown zone {r.zone!r}"))
+            elif zones[r.zone].kind != "queue":
+                out.append(Problem(loc + ("zone",), f"zone {r.zone!r} is a {zones[r.zone].kind} zone, not a queue"))
+        elif r.kind in ("counter_unstaffed", "long_service") and r.counter not in counters:
+            out.append(Problem(loc + ("counter",), f"unknown counter {r.counter!r}"))
+        elif r.kind == "camera_down" and r.camera not in cameras:
+            out.append(Problem(loc + ("camera",), f"unknown camera {r.camera!r} in site {s.id!r}"))
+    for j, w in enumerate(s.alerts.webhooks):
+        for k, name in enumerate(w.rules or []):
+            if name not in ids:
+                out.append(Problem(("sites", i, "alerts", "webhooks", j, "rules", k),
+                                   f"unknown rule {name!r}; rules of this site: {sorted(ids) or 'none'}"))
+    return out
+
+
+def check_alert_refs(cfg: AppConfig) -> list[Problem]:
+    """Alert rules name existing zones, counters and cameras of their site; webhooks name existing rules."""
+    return [p for i, s in enumerate(cfg.sites) for p in _site_refs(s, i)]
+
+
+def check_counters_watched(cfg: AppConfig) -> list[Problem]:
+    """Warn about counters that no staff zone watches (they can never be staffed)."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        watched = {z.counter for c in s.cameras for z in c.zones if z.kind == "staff"}
+        for j, c in enumerate(s.counters):
+            if c.id not in watched:
+                out.append(Problem(("sites", i, "counters", j, "id"),
+                                   f"no staff zone watches counter {c.id!r}; its staffing stays unknown", True))
+    return out
+
+
+CHECKS: tuple[Callable[[AppConfig], list[Problem]], ...] = (
+    check_unique_ids, check_zones, check_alert_refs, check_counters_watched)
+
+
+def run_checks(cfg: AppConfig) -> list[Problem]:
+    """Run every cross-field check."""
+    return [p for check in CHECKS for p in check(cfg)]

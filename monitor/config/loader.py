@@ -1,0 +1,193 @@
+"""Read a YAML config, expand ${ENV} references, apply ONESTOP__ overrides, validate, and map errors to lines."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .app import AppConfig
+from .checks import Loc, Problem, run_checks
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+OVERRIDE_PREFIX = "ONESTOP__"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem located in the file: 'sites[0].cameras[1].zones[2].counter' at line 17."""
+
+    path: str
+    line: int | None
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        kind = "warning" if self.warning else "error"
+        return f"{kind}: {where}{self.path or '<root>'}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The config cannot be used; ``issues`` lists every error with its path and line."""
+
+    def __init__(self, source: str, issues: list[Issue]):
+        self.source = source
+        self.issues = issues
+        errors = [i for i in issues if not i.warning]
+        super().__init__(f"{source}: {len(errors)} error(s)\n" + "\n".join(f"  {i}" for i in errors))
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config with where it came from and its non-fatal warnings."""
+
+    config: AppConfig
+    path: Path | None
+    warnings: list[Issue] = field(default_factory=list)
+
+    def secrets(self) -> list[str]:
+        """Return every secret value the config carries (URL passwords, env secrets) for log redaction."""
+        from ..redact import url_secrets
+
+        out: list[str] = []
+        for site in self.config.sites:
+            for cam in site.cameras:
+                out += url_secrets(cam.url)
+            for hook in site.alerts.webhooks:
+                out += url_secrets(hook.url)
+                if hook.secret_env and os.environ.get(hook.secret_env):
+                    out.append(os.environ[hook.secret_env])
+        for tok in self.config.service.tokens:
+            if os.environ.get(tok.env):
+                out.append(os.environ[tok.env])
+        return [s for s in out if len(s) >= 3]
+
+
+def format_loc(loc: Loc) -> str:
+    """Render ('sites', 0, 'cameras') as 'sites[0].cameras'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
+    """Return the 1-based YAML line of the deepest node along loc; loc parts that are not keys are skipped."""
+    node = root
+    best = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(part) or (part == "for_" and k.value == "for"):
+                    nxt = v if not isinstance(v, yaml.ScalarNode) or v.value != "" else k
+                    best = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            nxt = node.value[part]
+        if nxt is None:
+            continue  # e.g. the discriminator tag pydantic adds to union paths
+        node = nxt
+        best = node.start_mark.line + 1 if not isinstance(node, yaml.MappingNode) or not node.value \
+            else node.value[0][0].start_mark.line + 1 if isinstance(part, int) else best
+    return best
+
+
+def _expand_env(data: Any, env: Mapping[str, str], loc: Loc, problems: list[Problem]) -> Any:
+    if isinstance(data, dict):
+        return {k: _expand_env(v, env, loc + (str(k),), problems) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_expand_env(v, env, loc + (i,), problems) for i, v in enumerate(data)]
+    if isinstance(data, str) and "${" in data:
+        def sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            problems.append(Problem(loc, f"environment variable {name} is not set"))
+            return ""
+        return _ENV_RE.sub(sub, data)
+    return data
+
+
+def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Apply ONESTOP__SERVICE__PORT=9000-style variables to mapping keys (lists are not addressable)."""
+    for name, value in sorted(env.items()):
+        if not name.startswith(OVERRIDE_PREFIX):
+            continue
+        keys = [k.lower() for k in name[len(OVERRIDE_PREFIX):].split("__") if k]
+        target = data
+        for k in keys[:-1]:
+            target = target.setdefault(k, {}) if isinstance(target, dict) else target
+        if isinstance(target, dict) and keys:
+            target[keys[-1]] = yaml.safe_load(value) if value else value
+
+
+def _pydantic_loc(err: Mapping[str, Any]) -> Loc:
+    # Discriminated-union errors add the tag ('long_queue') to the path; keep only real keys and indices.
+    return tuple(p for p in err["loc"] if not (isinstance(p, str) and p in
+                                              ("long_queue", "counter_unstaffed", "long_service", "camera_down")))
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    msg = str(err["msg"])
+    if err.get("type") == "extra_forbidden":
+        return "unknown field (check spelling; see `onestop-monitor check-config --help`)"
+    if err.get("type") == "missing":
+        return "field required"
+    return msg.removeprefix("Value error, ")
+
+
+def load_config_text(text: str, *, source: str = "<config>", path: Path | None = None,
+                     env: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Validate config text; raise ConfigError naming every bad field with its line."""
+    env = os.environ if env is None else env
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(source, [Issue("", line, f"YAML syntax: {getattr(exc, 'problem', exc)}")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, [Issue("", 1, "the file must be a mapping with a 'sites' list")])
+    problems: list[Problem] = []
+    data = _expand_env(data, env, (), problems)
+    _apply_overrides(data, env)
+
+    def to_issues(items: list[Problem]) -> list[Issue]:
+        return [Issue(format_loc(p.loc), _line_of(root, p.loc), p.message, p.warning) for p in items]
+
+    try:
+        cfg = AppConfig.model_validate(data)
+    except ValidationError as exc:
+        problems += [Problem(_pydantic_loc(e), _message(e)) for e in exc.errors()]
+        raise ConfigError(source, to_issues(problems)) from None
+    problems += run_checks(cfg)
+    issues = to_issues(problems)
+    if any(not i.warning for i in issues):
+        raise ConfigError(source, issues)
+    if path is not None and not cfg.service.state_dir.is_absolute():
+        service = cfg.service.model_copy(update={"state_dir": (path.parent / cfg.service.state_dir).resolve()})
+        cfg = cfg.model_copy(update={"service": service})
+    return LoadedConfig(cfg, path, [i for i in issues if i.warning])
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Read and validate a YAML config file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(p), [Issue("", None, f"cannot read config: {exc.strerror or exc}")]) from None
+    return load_config_text(text, source=str(p), path=p, env=env)

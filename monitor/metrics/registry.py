@@ -1,0 +1,65 @@
+"""Every Prometheus metric the service exports, defined in one place on a private registry."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+ZONE = ("site", "camera", "zone", "kind", "counter")
+COUNTER = ("site", "counter")
+CAMERA = ("site", "camera")
+
+
+class Metrics:
+    """The service's metrics; one instance per process (tests make their own)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        # Zones and counters.
+        self.zone_people = Gauge("onestop_zone_people", "Smoothed people in a zone (absent while unknown).",
+                                 ZONE, registry=r)
+        self.zone_known = Gauge("onestop_zone_known", "1 when the zone's count is known (camera fresh).",
+                                ZONE, registry=r)
+        self.counter_staffed = Gauge("onestop_counter_staffed", "1 when an officer sits at the counter.",
+                                     COUNTER, registry=r)
+        self.counter_state = Gauge("onestop_counter_state", "1 for the counter's current state, 0 for the others.",
+                                   (*COUNTER, "state"), registry=r)
+        self.counter_open_seconds = Counter("onestop_counter_open_seconds", "Seconds the counter's site was open.",
+                                            COUNTER, registry=r)
+        self.counter_staffed_seconds = Counter("onestop_counter_staffed_seconds",
+                                               "Seconds the counter was staffed while the site was open.",
+                                               COUNTER, registry=r)
+        self.site_open = Gauge("onestop_site_open", "1 inside office hours.", ("site", "province"), registry=r)
+        self.service_seconds = Histogram("onestop_service_seconds", "Duration of one citizen's service at a counter.",
+                                         COUNTER, registry=r,
+                                         buckets=(30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 3600))
+        self.served = Counter("onestop_served", "Citizens served (service sessions completed).", COUNTER, registry=r)
+        self.estimated_wait = Gauge("onestop_estimated_wait_seconds",
+                                    "Estimated wait in a queue zone (people x mean service time / staffed counters).",
+                                    ("site", "camera", "zone"), registry=r)
+        # Cameras and the pipeline.
+        self.camera_up = Gauge("onestop_camera_up", "1 when the camera delivers frames.", CAMERA, registry=r)
+        self.camera_last_frame = Gauge("onestop_camera_last_frame_timestamp_seconds",
+                                       "Unix time of the camera's last good frame.", CAMERA, registry=r)
+        self.camera_reconnects = Counter("onestop_camera_reconnects", "Reconnections to the camera.", CAMERA,
+                                         registry=r)
+        self.camera_errors = Counter("onestop_camera_errors", "Camera errors by reason.", (*CAMERA, "reason"),
+                                     registry=r)
+        self.camera_decode_mode = Gauge("onestop_camera_decode_mode", "1 for the camera's decode mode.",
+                                        (*CAMERA, "mode"), registry=r)
+        self.frames_sampled = Counter("onestop_frames_sampled", "Frames analysed.", CAMERA, registry=r)
+        self.samples_dropped = Counter("onestop_samples_dropped", "Samples dropped because inference was behind.",
+                                       CAMERA, registry=r)
+        self.inference_seconds = Histogram("onestop_inference_seconds", "Model time per batch.", ("model",),
+                                           registry=r, buckets=(.01, .025, .05, .1, .2, .35, .5, 1, 2, 5))
+        self.sample_lag_seconds = Histogram("onestop_sample_lag_seconds",
+                                            "From frame capture to its counts being applied.", registry=r,
+                                            buckets=(.05, .1, .25, .5, 1, 2, 4, 8, 16))
+        # Alerts and webhooks.
+        self.alerts_firing = Gauge("onestop_alerts_firing", "Alerts firing now.", ("rule", "site"), registry=r)
+        self.webhook_deliveries = Counter("onestop_webhook_deliveries", "Webhook delivery attempts by outcome.",
+                                          ("target", "outcome"), registry=r)
+        self.webhook_queue_depth = Gauge("onestop_webhook_queue_depth", "Notifications waiting in the outbox.",
+                                         registry=r)
+        self.build_info = Gauge("onestop_build_info", "Version of the running service.", ("version", "model"),
+                                registry=r)
