@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+import importlib.util
+from pathlib import Path
+
+from pydantic import Field, field_validator
 
 from .base import ConfigModel, Duration
 from .detector import TilingConfig
@@ -37,3 +40,25 @@ class CameraConfig(ConfigModel):
     tiling: TilingConfig | None = Field(None, title="Tiling",
                                         description="Override the detector's tiling for this camera.")
     zones: list[ZoneConfig] = Field(default_factory=list, title="Zones", description="Polygon zones of this camera.")
+
+    @field_validator("url")
+    @classmethod
+    def _resolve_package_url(cls, v: str) -> str:
+        return resolve_package_url(v)
+
+
+def resolve_package_url(url: str) -> str:
+    """Turn 'package://ultralytics/assets/bus.jpg' into the file's absolute path inside the installed package.
+
+    Demo configs use this to read sample media that ships with an installed package, wherever it is installed.
+    """
+    if not url.startswith("package://"):
+        return url
+    pkg, _, rel = url.removeprefix("package://").partition("/")
+    spec = importlib.util.find_spec(pkg) if pkg.isidentifier() else None
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"package {pkg!r} in {url!r} is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / rel
+    if not path.exists():
+        raise ValueError(f"{rel!r} is not in the installed package {pkg!r} ({path})")
+    return str(path)

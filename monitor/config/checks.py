@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .app import AppConfig
-from .site import SiteConfig
+from .site import DAY_NAMES, SiteConfig, parse_days, parse_span
 
 Loc = tuple[str | int, ...]
 
@@ -144,6 +144,33 @@ def check_alert_refs(cfg: AppConfig) -> list[Problem]:
     return [p for i, s in enumerate(cfg.sites) for p in _site_refs(s, i)]
 
 
+def check_hours(cfg: AppConfig) -> list[Problem]:
+    """Office-hour keys are day names or ranges, each day once; spans are 'HH:MM-HH:MM' and do not overlap."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        seen: dict[int, str] = {}
+        for key, spans in s.hours.items():
+            loc: Loc = ("sites", i, "hours", key)
+            try:
+                for day in parse_days(key):
+                    if day in seen:
+                        out.append(Problem(loc, f"{DAY_NAMES[day]} is in both {seen[day]!r} and {key!r}"))
+                    seen[day] = key
+            except ValueError as exc:
+                out.append(Problem(loc, str(exc)))
+            parsed = []
+            for k, span in enumerate(spans):
+                try:
+                    parsed.append(parse_span(span))
+                except ValueError as exc:
+                    out.append(Problem(loc + (k,), str(exc)))
+            parsed.sort()
+            for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+                if start < end:
+                    out.append(Problem(loc, f"spans of {key!r} overlap"))
+    return out
+
+
 def check_counters_watched(cfg: AppConfig) -> list[Problem]:
     """Warn about counters that no staff zone watches (they can never be staffed)."""
     out = []
@@ -157,7 +184,7 @@ def check_counters_watched(cfg: AppConfig) -> list[Problem]:
 
 
 CHECKS: tuple[Callable[[AppConfig], list[Problem]], ...] = (
-    check_unique_ids, check_zones, check_alert_refs, check_counters_watched)
+    check_unique_ids, check_hours, check_zones, check_alert_refs, check_counters_watched)
 
 
 def run_checks(cfg: AppConfig) -> list[Problem]:

@@ -107,21 +107,6 @@ class SiteConfig(ConfigModel):
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
 
-    @field_validator("hours")
-    @classmethod
-    def _check_hours(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        seen: dict[int, str] = {}
-        for key, spans in v.items():
-            for day in parse_days(key):
-                if day in seen:
-                    raise ValueError(f"{DAY_NAMES[day]} is in both {seen[day]!r} and {key!r}")
-                seen[day] = key
-            parsed = sorted(parse_span(s) for s in spans)
-            for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
-                if start < end:
-                    raise ValueError(f"spans of {key!r} overlap")
-        return v
-
     def weekly_hours(self) -> dict[int, list[tuple[dt.time, dt.time]]]:
         """Return office-hour spans per weekday (Mon=0), sorted."""
         out: dict[int, list[tuple[dt.time, dt.time]]] = {d: [] for d in range(7)}

@@ -1,0 +1,56 @@
+"""GET /api/v1/cameras and the annotated, blurred snapshot of a camera's last sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from ...annotate import annotate, encode_jpeg
+from ..deps import Principal, Services, get_services, require
+from ..schemas import CameraOut
+from .status import camera_out
+
+router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
+access_log = logging.getLogger("monitor.access")
+
+
+@router.get("", response_model=list[CameraOut], summary="Every camera with its health (no URLs)")
+def list_cameras(services: Services = Depends(get_services),
+                 _: Principal = Depends(require("viewer"))) -> list[CameraOut]:
+    """Return each camera's health."""
+    out = []
+    now = time.time()
+    for snap in services.engine.snapshots():
+        site = next(s for s in services.config.config.sites if s.id == snap.site)
+        for cam in site.cameras:
+            if cam.id in snap.cameras:
+                out.append(camera_out(cam, snap.cameras[cam.id], now, site.id))
+    return out
+
+
+@router.get("/{camera_id}/snapshot.jpg", response_class=Response, summary="Last sampled frame, annotated",
+            responses={200: {"content": {"image/jpeg": {}}}, 403: {"description": "raw not allowed"},
+                       404: {"description": "unknown camera or no frame yet"}})
+def snapshot(camera_id: str, raw: bool = Query(False, description="Unblurred (admin, and only if the config "
+                                                                 "allows raw snapshots)"),
+             services: Services = Depends(get_services),
+             who: Principal = Depends(require("viewer"))) -> Response:
+    """Return the camera's last analysed frame with zones and boxes; persons blurred unless raw is allowed."""
+    rt = services.engine.cameras.get(camera_id)
+    if rt is None:
+        raise HTTPException(404, f"unknown camera {camera_id!r}")
+    if raw and not (services.config.config.service.allow_raw_snapshots and who.role == "admin"):
+        raise HTTPException(403, "raw snapshots need the admin role and service.allow_raw_snapshots: true")
+    last = rt.last
+    if last is None:
+        raise HTTPException(404, "no frame sampled yet")
+    image = annotate(last.frame.image, last.detections.values(), rt.camera.zones, last.counts, blur=not raw)
+    # Citizens' images are personal data: every view is recorded (who, when, which camera, raw or not).
+    access_log.info(json.dumps({"event": "snapshot_view", "who": who.name, "camera": camera_id, "raw": raw,
+                                "at": dt.datetime.now(dt.UTC).isoformat()}))
+    return Response(encode_jpeg(image), media_type="image/jpeg",
+                    headers={"Cache-Control": "no-store", "X-Frame-Timestamp": f"{last.frame.ts:.3f}"})

@@ -1,0 +1,37 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..deps import Services, get_services
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    """Return ok while the process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: model loaded, config valid, engine running",
+            responses={503: {"description": "not ready"}})
+def readyz(services: Services = Depends(get_services)) -> JSONResponse:
+    """Return 200 when the model is loaded and the engine runs, else 503 with the reason."""
+    engine = services.engine
+    checks = {
+        "config": True,
+        "model": bool(getattr(engine, "analyser", None) and engine.analyser.detectors),
+        "engine": getattr(engine, "started_at", None) is not None,
+    }
+    ok = all(checks.values())
+    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(services: Services = Depends(get_services)) -> Response:
+    """Return every metric in the Prometheus text format."""
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

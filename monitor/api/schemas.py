@@ -1,0 +1,69 @@
+"""Response models of the API, separate from the config models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class ZoneOut(BaseModel):
+    """A zone's smoothed count; value null means unknown (camera stale)."""
+
+    id: str
+    camera: str
+    kind: str
+    counter: str | None
+    value: float | None = Field(description="Smoothed people count; null while unknown.")
+    last_count: int | None = Field(description="People in the last sample.")
+    age_s: float | None = Field(description="Seconds since the camera's last good sample.")
+    stale: bool
+    estimated_wait_s: float | None = None
+
+
+class CounterOut(BaseModel):
+    """A counter's staffing and state; null means unknown."""
+
+    id: str
+    name: str | None
+    staffed: bool | None
+    state: str | None
+    front_people: float | None
+    session_s: float | None
+    served_total: int
+    mean_service_s: float | None
+
+
+class CameraOut(BaseModel):
+    """A camera's health; the URL is never shown."""
+
+    id: str
+    site: str
+    name: str | None
+    up: bool
+    last_frame_ts: float | None
+    last_frame_age_s: float | None
+    reconnects: int
+    error: str | None
+    decode_mode: str | None
+    sample_every_s: float
+    zones: list[str]
+
+
+class SiteOut(BaseModel):
+    """Everything known about one site now."""
+
+    id: str
+    name: str
+    province: str
+    open: bool
+    at: dt.datetime
+    zones: list[ZoneOut]
+    counters: list[CounterOut]
+    cameras: list[CameraOut]
+
+
+class StatusOut(BaseModel):
+    """Every site's state."""
+
+    sites: list[SiteOut]
