@@ -10,7 +10,8 @@ from typing import Any
 
 from .redact import REDACTOR, RedactingFilter
 
-_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName",
+                                                                           "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

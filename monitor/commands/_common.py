@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..config import AppConfig, CameraConfig, ConfigError, LoadedConfig, load_config
-from ..detect.base import Detector
+from ..detect.base import BatchCallback, Detector
 from ..redact import REDACTOR, redact_url
 
 
@@ -39,20 +38,15 @@ def site_of(cfg: AppConfig, camera_id: str) -> object:
     return next(s for s in cfg.sites if any(c.id == camera_id for c in s.cameras))
 
 
-def load_detectors(cfg: AppConfig, cameras: list[CameraConfig], state_dir: Path,
-                   on_batch: object = None) -> dict[str, Detector]:
+def load_detectors(loaded: LoadedConfig, cameras: list[CameraConfig],
+                   on_batch: BatchCallback | None = None) -> dict[str, Detector]:
     """Prepare offline Ultralytics and load the detectors these cameras need."""
-    from ..detect.env import prepare_ultralytics_env
-
-    prepare_ultralytics_env(state_dir)
     from ..detect import build_detectors
     from ..pipeline.analyse import kinds_needed
 
+    cfg = loaded.config
     kinds: set[str] = {"person"}
     for cam in cameras:
         kinds |= kinds_needed(cam)
-    detectors = build_detectors(cfg.detector, kinds, state_dir)
-    if on_batch is not None:
-        for d in detectors.values():
-            d.on_batch = on_batch  # type: ignore[assignment]
-    return detectors
+    base_dir = loaded.path.parent if loaded.path is not None else None
+    return build_detectors(cfg.detector, kinds, cfg.service.state_dir, base_dir=base_dir, on_batch=on_batch)

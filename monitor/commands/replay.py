@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     site: Any = site_of(cfg, camera.id)
     state_dir = Path(args.state_dir) if args.state_dir else Path(tempfile.mkdtemp(prefix="onestop-replay-"))
     state_dir.mkdir(parents=True, exist_ok=True)
-    analyser = Analyser(load_detectors(cfg, [camera], cfg.service.state_dir), cfg.detector.tiling)
+    analyser = Analyser(load_detectors(loaded, [camera]), cfg.detector.tiling)
     tracker = SiteTracker(site, cfg.smoothing, SiteCalendar(site))
     alerts = None
     if not args.no_alerts and site.alerts.rules:

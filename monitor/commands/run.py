@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     metrics = Metrics()
     cameras = [c for s in cfg.sites for c in s.cameras if c.enabled]
     try:
-        detectors = load_detectors(cfg, cameras, state_dir,
+        detectors = load_detectors(loaded, cameras,
                                    on_batch=lambda name, s, n: metrics.inference_seconds.labels(name).observe(s))
     except (ModelError, RuntimeError, ValueError) as exc:
         log.error("cannot load the model", extra={"error": str(exc)})

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as exc:
         print(f"camera {camera.id}: no frame ({exc})", file=sys.stderr)
         return 1
-    analyser = Analyser(load_detectors(cfg, [camera], cfg.service.state_dir), cfg.detector.tiling)
+    analyser = Analyser(load_detectors(loaded, [camera]), cfg.detector.tiling)
     a = analyser.analyse([(camera, frame.image)])[0]
     out = Path(args.out)
     out.write_bytes(encode_jpeg(annotate(frame.image, a.detections.values(), camera.zones, a.counts,

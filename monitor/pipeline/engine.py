@@ -154,7 +154,8 @@ class Engine:
         rt = self.cameras.get(camera)
         if rt is not None:
             self.metrics.samples_dropped.labels(rt.site.id, camera).inc()
-        log.warning("sample dropped", extra={"camera": camera, "reason": reason})
+        # Counted in onestop_samples_dropped_total; a log line per drop would flood the log under overload.
+        log.debug("sample dropped", extra={"camera": camera, "reason": reason})
 
     def _work(self) -> None:
         while not self._stop.is_set():
