@@ -1,1 +1,12 @@
-"""alerts stage."""
+"""Alerts stage: rule state machines, the SQLite outbox, webhook delivery, daily summaries."""
+
+from .notification import Notification, idempotency_key
+from .outbox import Outbox
+from .payloads import alertmanager_payload, onestop_payload, sign, verify
+from .rules import ActiveAlert, AlertEngine
+from .service import AlertService, RecentNotification, UnknownTarget
+
+__all__ = [
+    "ActiveAlert", "AlertEngine", "AlertService", "Notification", "Outbox", "RecentNotification",
+    "UnknownTarget",    "alertmanager_payload", "idempotency_key", "onestop_payload", "sign", "verify",
+]

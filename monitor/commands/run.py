@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
+
+import uvicorn
 
 from .. import __version__
 from ..logs import setup_logging
@@ -31,6 +35,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="listen address (default: service.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="listen port (default: service.port, 8000)")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="override service.log_level")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's Server without its own signal capture: uvicorn re-raises SIGTERM after shutdown, which would kill
+    the process before the engine and the alert outbox are closed; our handlers ask it to exit instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave signal handling to run()."""
+        yield
 
 
 def _alert_service(loaded: Any, metrics: Any) -> Any:
@@ -58,8 +72,6 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot create state directory", extra={"path": str(state_dir), "error": str(exc)})
         return 2
 
-    import uvicorn
-
     from ..api.app import create_app
     from ..api.deps import Services
     from ..detect.models import ModelError
@@ -81,8 +93,11 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(services)
     host = args.host or cfg.service.host
     port = args.port or cfg.service.port
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                                           lifespan="off"))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off"))
+
+    def on_stop(signum: int, frame: Any) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        server.should_exit = True
 
     reload_lock = threading.Lock()
 
@@ -96,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         if errors:
             log.error("reload rejected; running config kept", extra={"errors": "; ".join(errors)})
 
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, on_hup)
     if alerts is not None:

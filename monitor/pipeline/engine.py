@@ -216,7 +216,8 @@ class Engine:
             if n > seen:
                 m.camera_errors.labels(sid, cid, reason).inc(n - seen)
                 rt.errors_seen[reason] = n
-        return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, st.last_error, st.decode_mode)
+        error = str(st.last_error) if st.last_error is not None else None
+        return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, error, st.decode_mode)
 
     # -- queries ------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,283 @@
+"""Alert rule state machines (inactive -> pending -> firing -> resolved), pure: time comes from the snapshot.
+
+Semantics, per rule instance:
+
+- pending: the condition has held for less than ``for``; only known samples count (an interval counts when
+  the samples at both ends are bad), so unknown data neither advances nor resets the timer. A sample that is
+  not bad (for long_queue: below min_people) drops a pending alert back to inactive.
+- firing: sends a firing notification (seq 0), then repeats it every ``repeat_every`` while firing.
+- resolving needs the condition clearly gone for ``clear_after`` seconds of known samples (hold-down); for
+  long_queue "clearly gone" means people < clear_below (default min_people - 1), and counts in the band
+  clear_below <= people < min_people keep it firing (hysteresis), so a count flickering around min_people
+  never resolves and re-fires. A resolved notification is sent (only if the firing one was).
+- long_queue, counter_unstaffed and long_service are evaluated only while the site is open. Closing (lunch
+  included) resolves a firing alert at once with reason 'closed' and drops a pending one; they start over at
+  the next opening.
+- camera_down is tracked always. Outside office hours it fires silently unless notify_when_closed; if still
+  firing when the office opens, its firing notification (seq 0, original starts_at) goes out then, and the
+  repeat interval runs from there. One that fired and resolved while closed is never notified. A resolution
+  of an alert already notified is sent at once, even at night: it only closes what the supervisor has open.
+- Samples more than GAP_LIMIT_S apart (the process was down) count as unknown time. A snapshot not newer than
+  the last one is ignored (a restarted process re-feeding it); one more than GAP_LIMIT_S older starts a new
+  timeline (e.g. ``replay`` of the same video into the same state dir): every rule starts inactive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from ..config import AlertRule, SiteConfig, rule_id
+from ..state.model import SiteSnapshot
+from . import texts
+from .conditions import Observation, gated_by_hours, observe, pending_for, subject_name, subject_of
+from .notification import Notification, Status
+
+Phase = Literal["inactive", "pending", "firing", "resolved"]
+GAP_LIMIT_S = 600.0
+STATE_VERSION = 1
+# Changing these keeps a rule's state on reload (they only shape future notifications); others restart it.
+_SOFT_FIELDS = {"repeat_every", "clear_after", "severity", "notify_when_closed"}
+
+
+def rule_fingerprint(rule: AlertRule) -> str:
+    """Return a hash of the fields that define what the rule watches (kind, subject, thresholds, for)."""
+    data = {k: v for k, v in rule.model_dump(by_alias=True).items() if k not in _SOFT_FIELDS}
+    data["id"] = rule_id(rule)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass
+class RuleState:
+    """Mutable state of one rule instance; plain data so it round-trips through JSON."""
+
+    fingerprint: str = ""
+    kind: str = ""
+    subject: dict[str, str] = field(default_factory=dict)
+    name: str = ""  # display name of the subject, for a resolution sent after the rule is gone
+    severity: str = "warning"
+    phase: Phase = "inactive"
+    since: float | None = None  # when the condition was first seen bad in this episode
+    held_s: float = 0.0  # known-bad seconds while pending
+    started_at: float | None = None  # when it started firing
+    clear_since: float | None = None  # first clear sample while firing
+    clear_s: float = 0.0  # known-clear seconds while firing
+    last_t: float | None = None
+    last_obs: str | None = None  # label of the sample at last_t: bad|clear|band|unknown|closed
+    seq: int = 0
+    notified: bool = False
+    last_notified: float | None = None
+    resolved_at: float | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActiveAlert:
+    """A pending or firing alert, for the API."""
+
+    site: str
+    rule: str
+    kind: str
+    phase: Phase
+    severity: str
+    subject: dict[str, str]
+    since: float | None
+    starts_at: float | None
+    last_notified: float | None
+    notified: bool
+    values: dict[str, Any]
+
+
+class AlertEngine:
+    """Evaluates every alert rule of one site on successive snapshots; keeps per-rule state.
+
+    >>> from monitor.config import SiteConfig
+    >>> engine = AlertEngine(SiteConfig(id="s", name="S"))
+    >>> engine.export_state()["rules"]
+    {}
+    """
+
+    def __init__(self, site: SiteConfig) -> None:
+        """Start with every rule of the site inactive."""
+        self.site = site
+        self.rules: dict[str, AlertRule] = {rule_id(r): r for r in site.alerts.rules}
+        self.states = {rid: self._fresh(r) for rid, r in self.rules.items()}
+        self.last_t: float | None = None
+        self.revision = 0  # bumped on every phase change or notification: the owner persists state then
+
+    def _fresh(self, rule: AlertRule) -> RuleState:
+        return RuleState(fingerprint=rule_fingerprint(rule), kind=rule.kind,
+                         subject=subject_of(rule, self.site), name=subject_name(rule, self.site),
+                         severity=rule.severity)
+
+    # -- evaluation ------------------------------------------------------------------------------------------
+
+    def evaluate(self, snap: SiteSnapshot) -> list[Notification]:
+        """Advance every rule to ``snap.at``; return the notifications due (older snapshots are ignored)."""
+        if snap.site != self.site.id:
+            raise ValueError(f"snapshot of site {snap.site!r} given to the engine of {self.site.id!r}")
+        t = snap.at.timestamp()
+        if self.last_t is not None and t <= self.last_t:
+            if self.last_t - t <= GAP_LIMIT_S:
+                return []  # a duplicate or a late one, e.g. a restarted process re-feeding what it had seen
+            # Time jumped far back: a new timeline (replay of the same video again), not a late snapshot.
+            self.states = {rid: self._fresh(r) for rid, r in self.rules.items()}
+            self.revision += 1
+        self.last_t = t
+        out: list[Notification] = []
+        for rid, rule in self.rules.items():
+            out += self._step(rule, self.states[rid], t, snap.open, observe(rule, snap))
+        return out
+
+    def _step(self, rule: AlertRule, st: RuleState, t: float, site_open: bool,
+              obs: Observation) -> list[Notification]:
+        before = (st.phase, st.notified, st.seq)
+        dt = t - st.last_t if st.last_t is not None and 0 < t - st.last_t <= GAP_LIMIT_S else 0.0
+        prev = st.last_obs
+        out: list[Notification] = []
+        if obs.bad is not None:
+            st.values = dict(obs.values)
+        if gated_by_hours(rule) and not site_open:
+            if st.phase == "firing":
+                out += self._resolve(rule, st, t, ends_at=t, reason="closed")
+            elif st.phase == "pending":
+                self._reset(st, "inactive")
+            st.last_t, st.last_obs = t, "closed"
+            return self._done(st, before, out)
+        cur = obs.label
+        if st.phase in ("inactive", "resolved") and cur == "bad":
+            st.phase, st.since, st.held_s = "pending", t, 0.0
+        elif st.phase == "pending":
+            if cur == "bad" and prev == "bad":
+                st.held_s += dt
+            elif cur in ("clear", "band"):
+                self._reset(st, "inactive")
+        elif st.phase == "firing":
+            if cur in ("bad", "band"):
+                st.clear_since, st.clear_s = None, 0.0
+            elif cur == "clear":
+                if st.clear_since is None:
+                    st.clear_since, st.clear_s = t, 0.0
+                elif prev == "clear":
+                    st.clear_s += dt
+                if st.clear_s >= self._clear_after(rule):
+                    out += self._resolve(rule, st, t, ends_at=st.clear_since, reason="cleared")
+        if st.phase == "pending" and st.held_s >= pending_for(rule):
+            st.phase, st.started_at, st.seq = "firing", t, 0
+            st.notified, st.last_notified, st.clear_since, st.clear_s = False, None, None, 0.0
+        if st.phase == "firing" and (site_open or getattr(rule, "notify_when_closed", False)):
+            if not st.notified:
+                st.notified, st.last_notified = True, t
+                out.append(self._notification(rule, st, t, "firing"))
+            elif st.last_notified is not None and t - st.last_notified >= self._repeat_every(rule):
+                st.seq, st.last_notified = st.seq + 1, t
+                out.append(self._notification(rule, st, t, "firing"))
+        st.last_t, st.last_obs = t, cur
+        return self._done(st, before, out)
+
+    def _done(self, st: RuleState, before: tuple[Any, ...], out: list[Notification]) -> list[Notification]:
+        if out or before != (st.phase, st.notified, st.seq):
+            self.revision += 1
+        return out
+
+    def _resolve(self, rule: AlertRule, st: RuleState, t: float, ends_at: float | None,
+                 reason: str) -> list[Notification]:
+        out = []
+        if st.notified:
+            st.seq += 1
+            out.append(self._notification(rule, st, t, "resolved", ends_at=ends_at, reason=reason))
+        self._reset(st, "resolved")
+        st.resolved_at = t
+        return out
+
+    @staticmethod
+    def _reset(st: RuleState, phase: Phase) -> None:
+        st.phase, st.since, st.held_s, st.started_at = phase, None, 0.0, None
+        st.clear_since, st.clear_s, st.seq, st.notified, st.last_notified = None, 0.0, 0, False, None
+
+    def _repeat_every(self, rule: AlertRule) -> float:
+        return rule.repeat_every if rule.repeat_every is not None else self.site.alerts.repeat_every
+
+    def _clear_after(self, rule: AlertRule) -> float:
+        return rule.clear_after if rule.clear_after is not None else self.site.alerts.clear_after
+
+    def _notification(self, rule: AlertRule, st: RuleState, t: float, status: Status,
+                      ends_at: float | None = None, reason: str | None = None) -> Notification:
+        values = dict(st.values)
+        start = st.since if st.since is not None else st.started_at
+        values["duration_s"] = round(max(0.0, (ends_at if ends_at is not None else t) - (start or t)), 3)
+        return build_notification(self.site, rule, status, t, st.started_at, ends_at, st.seq, values, reason)
+
+    # -- queries and persistence -----------------------------------------------------------------------------
+
+    def active(self) -> list[ActiveAlert]:
+        """Return the pending and firing alerts."""
+        return [ActiveAlert(self.site.id, rid, self.rules[rid].kind, st.phase, self.rules[rid].severity,
+                            subject_of(self.rules[rid], self.site), st.since, st.started_at, st.last_notified,
+                            st.notified, dict(st.values))
+                for rid, st in self.states.items() if st.phase in ("pending", "firing")]
+
+    def firing(self) -> dict[str, bool]:
+        """Return {rule id: firing now} for every rule."""
+        return {rid: st.phase == "firing" for rid, st in self.states.items()}
+
+    def export_state(self) -> dict[str, Any]:
+        """Return the engine state as JSON-ready data (persisted so a restart or reload keeps it)."""
+        return {"version": STATE_VERSION, "site": self.site.id, "last_t": self.last_t,
+                "rules": {rid: asdict(st) for rid, st in self.states.items()}}
+
+    def import_state(self, data: dict[str, Any]) -> list[Notification]:
+        """Load state exported by ``export_state``; keep it only for rules whose definition is unchanged.
+
+        Returns resolved notifications (reason 'config_changed') for rules that were firing and notified but
+        are gone or changed, so receivers do not keep an alert open forever.
+        """
+        if not data or data.get("version") != STATE_VERSION:
+            return []
+        self.last_t = data.get("last_t")
+        out: list[Notification] = []
+        for rid, raw in (data.get("rules") or {}).items():
+            old = RuleState(**raw)
+            rule = self.rules.get(rid)
+            if rule is not None and old.fingerprint == self.states[rid].fingerprint:
+                fresh = self.states[rid]
+                old.name, old.severity = fresh.name, fresh.severity  # soft fields follow the new config
+                self.states[rid] = old
+            elif old.phase == "firing" and old.notified:
+                out.append(self._orphan_resolution(rid, old))
+        if out:
+            self.revision += 1
+        return out
+
+    def _orphan_resolution(self, rid: str, old: RuleState) -> Notification:
+        t = old.last_t if old.last_t is not None else (old.started_at or 0.0)
+        values = dict(old.values)
+        values["duration_s"] = round(max(0.0, t - (old.since or old.started_at or t)), 3)
+        name = old.name or next(iter(old.subject.values()), rid)
+        vi, en = _describe(old.kind, "resolved", self.site.name, name, values, "config_changed")
+        site = self.site
+        return Notification(site.id, site.name, site.province, site.timezone, rid, old.kind, "resolved",
+                            old.severity, t, old.started_at, t, old.seq + 1, dict(old.subject),
+                            {**values, "subject_name": name}, vi, en, "config_changed")
+
+
+def _describe(kind: str, status: str, site_name: str, name: str, values: dict[str, Any],
+              reason: str | None) -> tuple[str, str]:
+    fn = {"long_queue": texts.long_queue, "counter_unstaffed": texts.counter_unstaffed,
+          "long_service": texts.long_service, "camera_down": texts.camera_down}.get(kind)
+    if fn is None:
+        return (f"Cảnh báo '{kind}' ({site_name})", f"Alert '{kind}' ({site_name})")
+    return fn(status, site_name, name, values, reason)
+
+
+def build_notification(site: SiteConfig, rule: AlertRule, status: Status, t: float, starts_at: float | None,
+                       ends_at: float | None, seq: int, values: dict[str, Any],
+                       reason: str | None = None) -> Notification:
+    """Return the notification of a rule event with its bilingual summary."""
+    name = subject_name(rule, site)
+    vi, en = _describe(rule.kind, status, site.name, name, values, reason)
+    return Notification(site.id, site.name, site.province, site.timezone, rule_id(rule), rule.kind, status,
+                        rule.severity, t, starts_at, ends_at, seq, subject_of(rule, site),
+                        {**values, "subject_name": name}, vi, en, reason)

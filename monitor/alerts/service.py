@@ -1,0 +1,253 @@
+"""AlertService: rules, daily summaries and webhook delivery of every site, for the pipeline and the API."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from ..config import SiteConfig, WebhookConfig
+from ..metrics import Metrics
+from ..schedule.calendar import SiteCalendar
+from ..state.model import SiteSnapshot
+from . import texts
+from .notification import STATUSES, Notification
+from .outbox import Delivery, Outbox, Outgoing
+from .payloads import render_body
+from .rules import ActiveAlert, AlertEngine
+from .summary import DailySummary
+from .webhook import Deliverer, TargetSettings
+
+log = logging.getLogger(__name__)
+
+# Rule and summary state is saved on every transition; slowly moving timers at most this often (wall clock).
+SAVE_EVERY_S = 10.0
+RETENTION_S = 90 * 86400.0
+
+
+class UnknownTarget(LookupError):
+    """A site or webhook target named by a request does not exist."""
+
+
+@dataclass(frozen=True)
+class RecentNotification:
+    """A stored notification with the state of its deliveries."""
+
+    notification: Notification
+    deliveries: list[Delivery]
+
+
+@dataclass
+class _Site:
+    config: SiteConfig
+    engine: AlertEngine
+    summary: DailySummary
+    saved_revision: int = -1
+    saved_at: float = float("-inf")
+
+
+def wants(hook: WebhookConfig, n: Notification) -> bool:
+    """Return whether a target receives a notification (its rule filter, daily_summary flag, test target)."""
+    if n.status == "test":
+        return n.target == hook.id
+    if n.status == "summary":
+        return hook.daily_summary
+    return hook.rules is None or n.rule in hook.rules or n.kind in hook.rules
+
+
+class AlertService:
+    """Evaluates alert rules on site snapshots and delivers notifications reliably through the SQLite outbox.
+
+    Rule time is ``snap.at`` (video time under ``replay``); delivery retries use ``clock`` (the real clock).
+    Typical use::
+
+        alerts = AlertService(cfg.sites, cfg.service.state_dir, metrics)
+        alerts.start()
+        alerts.process(snapshot)        # for every snapshot, from the pipeline
+        alerts.flush(30.0); alerts.stop()
+    """
+
+    def __init__(self, sites: list[SiteConfig], state_dir: Path | str, metrics: Metrics,
+                 clock: Callable[[], float] = time.time, *, env: Mapping[str, str] | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        """Open the outbox in ``state_dir`` and restore each site's persisted rule and summary state."""
+        self.metrics = metrics
+        self.clock = clock
+        self.outbox = Outbox(Path(state_dir))
+        self._lock = threading.RLock()
+        self._sites: dict[str, _Site] = {}
+        self.deliverer = Deliverer(self.outbox, self._target, metrics, clock, env, transport)
+        self.update_sites(sites)
+        self.outbox.prune(clock() - RETENTION_S)
+        if self.outbox.recovered:
+            log.warning("webhook deliveries interrupted by a crash will be re-sent",
+                        extra={"count": self.outbox.recovered})
+        metrics.webhook_queue_depth.set(self.outbox.depth())
+
+    # -- configuration ---------------------------------------------------------------------------------------
+
+    def update_sites(self, sites: list[SiteConfig]) -> None:
+        """Apply a (re)loaded config: unchanged rules keep state; changed or removed firing ones resolve."""
+        with self._lock:
+            old = self._sites
+            new: dict[str, _Site] = {}
+            orphans: list[Notification] = []
+            for site in sites:
+                engine = AlertEngine(site)
+                summary = DailySummary(site, SiteCalendar(site))
+                prev = old.get(site.id)
+                orphans += engine.import_state(prev.engine.export_state() if prev
+                                               else self.outbox.get_state(f"engine:{site.id}"))
+                summary.import_state(prev.summary.export_state() if prev
+                                     else self.outbox.get_state(f"summary:{site.id}"))
+                new[site.id] = _Site(site, engine, summary)
+            for sid, s in old.items():
+                gone = set(s.engine.rules) - set(new[sid].engine.rules if sid in new else ())
+                for rid in gone:
+                    self._remove_gauge(rid, sid)
+            self._sites = new
+            now = self.clock()
+            items = [(n, self._outgoing(new[n.site].config, n)) for n in orphans]
+            self.outbox.enqueue(items, now, self._state_of(new.values(), now))
+            for s in new.values():
+                self._publish_firing(s)
+        if orphans:
+            self.deliverer.wake()
+
+    def _remove_gauge(self, rule: str, site: str) -> None:
+        try:
+            self.metrics.alerts_firing.remove(rule, site)
+        except KeyError:
+            pass  # never set: nothing to remove
+
+    def _target(self, site_id: str, target_id: str) -> TargetSettings | None:
+        with self._lock:
+            s = self._sites.get(site_id)
+        if s is None:
+            return None
+        hook = next((h for h in s.config.alerts.webhooks if h.id == target_id), None)
+        a = s.config.alerts
+        return None if hook is None else TargetSettings(hook, a.retry_initial, a.retry_max, a.max_attempts)
+
+    # -- the pipeline side -----------------------------------------------------------------------------------
+
+    def process(self, snap: SiteSnapshot) -> list[Notification]:
+        """Evaluate the site's rules and summary on a snapshot; commit notifications; never sends."""
+        with self._lock:
+            s = self._sites.get(snap.site)
+            if s is None:
+                return []
+            engine_before, summary_before = s.engine.export_state(), s.summary.export_state()
+            try:
+                out = self._evaluate(s, snap)
+            except Exception:
+                # Nothing reached the outbox: rewind so the next snapshot produces these notifications again.
+                s.engine.import_state(engine_before)
+                s.summary = DailySummary(s.config, s.summary.calendar)
+                s.summary.import_state(summary_before)
+                raise
+            self._publish_firing(s)
+        if out:
+            for n in out:
+                log.info("alert notification", extra={"site": n.site, "rule": n.rule, "status": n.status,
+                                                      "key": n.key, "summary": n.summary_en})
+            self.deliverer.wake()
+        return out
+
+    def _evaluate(self, s: _Site, snap: SiteSnapshot) -> list[Notification]:
+        out: list[Notification] = []
+        report = s.summary.due(snap.at)
+        if report is not None:
+            out.append(report)
+            s.summary.mark_sent(str(report.values["date"]))
+        notes = s.engine.evaluate(snap)
+        s.summary.observe(snap)
+        s.summary.note(notes)
+        out += notes
+        now = self.clock()
+        if out or s.engine.revision != s.saved_revision or now - s.saved_at >= SAVE_EVERY_S:
+            items = [(n, self._outgoing(s.config, n)) for n in out]
+            self.outbox.enqueue(items, now, self._state_of([s], now))
+        return out
+
+    def _state_of(self, sites: Iterable[_Site], now: float) -> dict[str, object]:
+        state: dict[str, object] = {}
+        for s in sites:
+            state[f"engine:{s.config.id}"] = s.engine.export_state()
+            state[f"summary:{s.config.id}"] = s.summary.export_state()
+            s.saved_revision, s.saved_at = s.engine.revision, now
+        return state
+
+    def _outgoing(self, site: SiteConfig, n: Notification) -> list[Outgoing]:
+        return [Outgoing(h.id, h.format, render_body(n, h.format, h.id))
+                for h in site.alerts.webhooks if wants(h, n)]
+
+    def _publish_firing(self, s: _Site) -> None:
+        for rid, firing in s.engine.firing().items():
+            self.metrics.alerts_firing.labels(rid, s.config.id).set(1 if firing else 0)
+
+    # -- delivery --------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the delivery worker thread."""
+        self.deliverer.start()
+
+    def stop(self) -> None:
+        """Stop the delivery worker and save rule and summary state (the outbox stays open for flush)."""
+        self.deliverer.stop()
+        with self._lock:
+            now = self.clock()
+            self.outbox.put_state(self._state_of(self._sites.values(), now), now)
+
+    def close(self) -> None:
+        """Stop and close the database."""
+        self.stop()
+        self.outbox.close()
+
+    def flush(self, timeout: float) -> bool:
+        """Deliver everything due (waiting out retry delays) for up to ``timeout`` s; True when all done."""
+        return self.deliverer.flush(timeout)
+
+    def send_test(self, site_id: str, target_id: str) -> str:
+        """Queue a test notification to one target of a site; return its idempotency key."""
+        with self._lock:
+            s = self._sites.get(site_id)
+            if s is None:
+                raise UnknownTarget(f"unknown site {site_id!r}; sites: {sorted(self._sites) or 'none'}")
+            ids = [h.id for h in s.config.alerts.webhooks]
+            if target_id not in ids:
+                raise UnknownTarget(f"site {site_id!r} has no webhook target {target_id!r}; "
+                                    f"targets: {ids or 'none'}")
+            site = s.config
+        now = self.clock()
+        vi, en = texts.message_for_test(site.name, target_id)
+        n = Notification(site.id, site.name, site.province, site.timezone, "test", "test", "test", "info",
+                         now, now, None, 0, {}, {}, vi, en, target=target_id)
+        self.outbox.enqueue([(n, self._outgoing(site, n))], now)
+        self.deliverer.wake()
+        return n.key
+
+    # -- queries ---------------------------------------------------------------------------------------------
+
+    def sites(self) -> dict[str, SiteConfig]:
+        """Return the sites alerting knows, by id."""
+        with self._lock:
+            return {sid: s.config for sid, s in self._sites.items()}
+
+    def active(self, site: str | None = None) -> list[ActiveAlert]:
+        """Return pending and firing alerts (of one site, or all)."""
+        with self._lock:
+            return [a for sid, s in self._sites.items() if site in (None, sid) for a in s.engine.active()]
+
+    def recent(self, site: str | None = None, rule: str | None = None, status: str | None = None,
+               limit: int = 100) -> list[RecentNotification]:
+        """Return stored notifications, newest first, with their delivery states."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        return [RecentNotification(n, self.outbox.deliveries(n.key))
+                for n in self.outbox.recent(site, rule, status, limit)]
