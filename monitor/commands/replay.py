@@ -46,7 +46,8 @@ def sample_line(t: float, snap: Any, people: int, raw: dict[str, int], camera_id
     return {
         "t": round(t, 3),
         "zones": {z.zone: _value(z.value) for z in snap.zones.values() if z.camera == camera_id},
-        "counters": {c.counter: {"staffed": c.staffed, "state": c.state} for c in snap.counters.values()},
+        "counters": {c.counter: {"staffed": c.staffed, "state": c.state, "served": c.served_total}
+                     for c in snap.counters.values()},
         "people": people,
         "raw": raw,
         "open": snap.open,
