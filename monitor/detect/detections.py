@@ -34,10 +34,12 @@ class Detections:
     @classmethod
     def empty(cls, frame_size: tuple[int, int], kind: str = "person") -> Detections:
         """Return a container with no detections."""
-        return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32), frame_size, kind)
+        return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32), frame_size,
+                   kind)
 
     @classmethod
-    def from_ultralytics(cls, result: Any, kind: str = "person", classes: tuple[int, ...] = (0,)) -> Detections:
+    def from_ultralytics(cls, result: Any, kind: str = "person",
+                         classes: tuple[int, ...] = (0,)) -> Detections:
         """Build from one ``ultralytics.engine.results.Results``, keeping only ``classes``."""
         h, w = result.orig_shape[:2]
         boxes = result.boxes
@@ -59,5 +61,5 @@ class Detections:
 
     def select(self, mask: np.ndarray) -> Detections:
         """Return the detections where mask (bool (N,) or index array) selects."""
-        return Detections(self.xyxy[mask], self.confidence[mask], self.class_id[mask], self.frame_size, self.kind,
-                          self.keypoints[mask] if self.keypoints is not None else None)
+        return Detections(self.xyxy[mask], self.confidence[mask], self.class_id[mask], self.frame_size,
+                          self.kind, self.keypoints[mask] if self.keypoints is not None else None)

@@ -1,0 +1,49 @@
+"""Build the detectors a config needs: one per kind ('person', and 'head' when a zone counts heads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import DetectorConfig
+from .base import KINDS, BatchCallback, Detector, backend_class
+from .env import prepare_ultralytics_env
+from .models import ResolvedModel, resolve_model
+
+
+def model_for(cfg: DetectorConfig, kind: str) -> str:
+    """Return the configured model name/path for a kind, or raise if head counting has no head model."""
+    if kind == "person":
+        return cfg.model
+    if kind == "head":
+        if not cfg.head_model:
+            raise ValueError("a zone has count_mode 'head' but detector.head_model is not set; set it to a "
+                             "head model (see models/README.md) or use count_mode 'person'")
+        return cfg.head_model
+    raise ValueError(f"unknown detector kind {kind!r}; known: {', '.join(KINDS)}")
+
+
+def backend_for(model: ResolvedModel) -> str:
+    """Return the backend type that runs this model.
+
+    Every format we accept (.pt, ONNX, OpenVINO, TensorRT, TorchScript, Triton URLs) is loaded by Ultralytics'
+    AutoBackend; a new backend adds an entry to ``base.BACKENDS`` and a branch here.
+    """
+    return "ultralytics"
+
+
+def build_detectors(cfg: DetectorConfig, kinds: set[str], state_dir: Path, *, base_dir: Path | None = None,
+                    on_batch: BatchCallback | None = None) -> dict[str, Detector]:
+    """Load one detector per kind in ``kinds``; known models are sha256-verified first.
+
+    ``base_dir`` (the config file's folder) is where relative model paths are looked up first. Raises
+    ``ModelError`` for a missing/corrupted model and ``ValueError`` for a head zone without a head model.
+    """
+    prepare_ultralytics_env(state_dir)
+    wanted = sorted(kinds)  # stable load order: the same config logs the same sequence
+    resolved = {kind: resolve_model(model_for(cfg, kind), base_dir=base_dir) for kind in wanted}
+    out: dict[str, Detector] = {}
+    for kind in wanted:
+        model = resolved[kind]
+        cls = backend_class(backend_for(model))
+        out[kind] = cls(cfg, kind, model, on_batch=on_batch)
+    return out
