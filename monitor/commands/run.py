@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import logging
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -39,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 class _Server(uvicorn.Server):
     """uvicorn's Server without its own signal capture: uvicorn re-raises SIGTERM after shutdown, which would kill
-    the process before the engine and the alert outbox are closed; our handlers ask it to exit instead."""
+    the process before the engine and the alert outbox are closed; our handlers ask it to exit instead.
+    """
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

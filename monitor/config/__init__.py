@@ -1,7 +1,14 @@
 """Configuration schema (pydantic), YAML loading with line-precise errors, and cross-field checks."""
 
-from .alerts import (AlertRule, AlertsConfig, CameraDownRule, CounterUnstaffedRule, LongQueueRule, LongServiceRule,
-                     WebhookConfig)
+from .alerts import (
+                     AlertRule,
+                     AlertsConfig,
+                     CameraDownRule,
+                     CounterUnstaffedRule,
+                     LongQueueRule,
+                     LongServiceRule,
+                     WebhookConfig,
+)
 from .app import AppConfig, SmoothingConfig
 from .base import ConfigModel, Duration, parse_duration
 from .camera import CameraConfig

@@ -28,7 +28,8 @@ def parse_duration(value: Any) -> float:
         except ValueError:
             m = _DURATION_RE.match(text)
             if not text or not m or not any(m.groups()):
-                raise ValueError(f"bad duration {value!r}: use a number of seconds or e.g. '2s', '10m', '1h30m', '500ms'")
+                raise ValueError(
+                    f"bad duration {value!r}: use a number of seconds or e.g. '2s', '10m', '1h30m', '500ms'") from None
             h, mi, s, ms = (float(g) if g else 0.0 for g in m.groups())
             seconds = h * 3600 + mi * 60 + s + ms / 1000
     else:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import importlib.util
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - EXAMPLE is the issue's config, verbatim
 import textwrap
 
 import pytest
