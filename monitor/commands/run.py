@@ -37,8 +37,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's Server without its own signal capture: uvicorn re-raises SIGTERM after shutdown, which would kill
-    the process before the engine and the alert outbox are closed; our handlers ask it to exit instead.
+    """uvicorn's Server without its own signal capture.
+
+    uvicorn re-raises SIGTERM after shutdown, which would kill the process before the engine and the alert outbox
+    are closed; our handlers ask it to exit instead.
     """
 
     @contextlib.contextmanager
