@@ -7,7 +7,8 @@ import re
 import threading
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-_USERINFO_RE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+# Greedy up to the last '@' before the first '/': a password typed with a raw '@' is still hidden whole.
+_USERINFO_RE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s]+)@")
 _QUERY_SECRET_RE = re.compile(r"(?i)([?&](?:password|passwd|pwd|token|key|secret|auth)=)[^&\s]+")
 
 

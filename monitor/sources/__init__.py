@@ -1,1 +1,15 @@
-"""sources stage."""
+"""Camera sources stage: streams, snapshots, files and images read on their own threads into latest frames."""
+
+from .base import REASONS, Backoff, CameraSource, Frame, SourceError, SourceOptions, SourceStatus
+from .decode import DecodeMode, KeyframeClock, choose_decode_mode, size_problem
+from .factory import grab_frame, guess_type, open_source
+from .image import ImageSource, decode_image
+from .replay import iter_video
+from .snapshot import SnapshotSource
+from .stream import StreamSource
+
+__all__ = [
+    "REASONS", "Backoff", "CameraSource", "DecodeMode", "Frame", "ImageSource", "KeyframeClock",
+    "SnapshotSource", "SourceError", "SourceOptions", "SourceStatus", "StreamSource", "choose_decode_mode",
+    "decode_image", "grab_frame", "guess_type", "iter_video", "open_source", "size_problem",
+]

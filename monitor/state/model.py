@@ -50,7 +50,7 @@ class CameraReading:
     up: bool
     last_frame_ts: float | None  # unix time of the last good frame
     reconnects: int = 0
-    error: str | None = None  # last error reason label (e.g. 'timeout', 'decode', 'http_500')
+    error: str | None = None  # last error, 'reason: message' (e.g. 'timeout: no data for 6 s'); see `up`
     decode_mode: str | None = None
 
 

@@ -1,0 +1,207 @@
+"""Video streams and files (RTSP, RTMP, HTTP video, files) read with PyAV, decoding only what is used."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import av
+import numpy as np
+
+from ..config import CameraConfig
+from .avtools import av_error, av_options, quiet_ffmpeg, scheme
+from .base import CameraSource, SourceError, SourceOptions
+from .decode import DecodeMode, KeyframeClock, choose_decode_mode
+
+KEYFRAME_GRACE_S = 5.0
+"""After connecting, packets before the first keyframe are skipped (they cannot decode) for at most this long;
+a stream whose keyframes FFmpeg never flags is then decoded anyway."""
+
+MAX_DECODE_ERRORS = 30
+"""Pictures in a row that fail to decode before the connection is dropped and opened again."""
+
+
+def local_path(url: str) -> str:
+    """Return the filesystem path of a plain path or file:// URL."""
+    if url.lower().startswith("file://"):
+        return unquote(urlsplit(url).path)
+    return str(Path(url).expanduser())
+
+
+def seconds(value: int | None, time_base: object) -> float | None:
+    """Return value x time_base in seconds, None when either is unknown."""
+    if value is None or time_base is None:
+        return None
+    return float(value * time_base)  # type: ignore[operator]
+
+
+def to_bgr(frame: av.VideoFrame) -> np.ndarray:
+    """Convert a decoded picture to a BGR uint8 array (the costly step, done only for taken frames)."""
+    return frame.to_ndarray(format="bgr24")
+
+
+class Pacer:
+    """Keeps a local file at its own speed: wall time follows video time from an anchor."""
+
+    def __init__(self) -> None:
+        self._anchor: tuple[float, float] | None = None  # (wall monotonic, video seconds)
+
+    def delay(self, t_video: float, now: float) -> float:
+        """Return how long to wait before the packet at t_video is due (0 when late)."""
+        if self._anchor is None or t_video < self._anchor[1]:
+            self._anchor = (now, t_video)
+            return 0.0
+        delay = self._anchor[0] + (t_video - self._anchor[1]) - now
+        if delay < -1.0:
+            # Far behind (slow disk, busy CPU): re-anchor rather than rush through the backlog.
+            self._anchor = (now, t_video)
+            return 0.0
+        return max(0.0, delay)
+
+    def restart(self) -> None:
+        """Forget the anchor (after seeking back to the start of a looping file)."""
+        self._anchor = None
+
+
+class StreamSource(CameraSource):
+    """A video stream or video file, read on its own thread with PyAV.
+
+    Packets are read all the time so the camera keeps the session alive and no backlog builds up, but only
+    what a sample needs is decoded: keyframes alone when they come at least once per sample interval,
+    otherwise every frame, keeping the newest. Conversion to BGR happens only when a frame is taken.
+    Local files: with camera.realtime they play at their own frame rate like a live camera; without it they
+    advance one sample interval of video per taken frame (as fast as the consumer goes, skipping nothing).
+    With camera.loop they start again at the end, otherwise the source finishes.
+    """
+
+    def __init__(self, camera: CameraConfig, options: SourceOptions | None = None, *,
+                 is_file: bool = False) -> None:
+        super().__init__(camera, options)
+        quiet_ffmpeg()
+        self.is_file = is_file
+        self._url = local_path(camera.url) if scheme(camera.url) in ("", "file") else camera.url
+
+    def _session(self) -> None:
+        self._set_decode_mode("all")
+        t0 = time.monotonic()
+        try:
+            container = av.open(self._url, options=av_options(self._url, self.options.read_timeout),
+                                timeout=(self.options.open_timeout, self.options.read_timeout))
+        except Exception as exc:  # PyAV raises a dozen exception types; all are mapped to reasons
+            # The read timeout also bounds the stream probing inside open, so the shorter one decides.
+            limit = min(self.options.open_timeout, self.options.read_timeout)
+            raise av_error(exc, "open", time.monotonic() - t0, limit) from None
+        try:
+            if not container.streams.video:
+                raise SourceError("codec", "no video stream")
+            self._read(container, container.streams.video[0])
+        finally:
+            try:
+                container.close()
+            except Exception:  # closing a broken connection may fail too; nothing is left to do with it
+                pass
+
+    def _read(self, container: av.container.InputContainer, stream: av.VideoStream) -> None:
+        ctx, tb = stream.codec_context, stream.time_base
+        sample_every = self.camera.sample_every
+        consumer_paced = self.is_file and not self.camera.realtime
+        pacer = Pacer() if self.is_file and self.camera.realtime else None
+        clock = KeyframeClock()
+        mode: DecodeMode = "all"
+        self._apply_mode(ctx, mode)
+        keyed = False  # a keyframe has been seen in this session
+        session_start = last_picture = time.monotonic()
+        decode_errors = 0
+        next_sample = float("-inf")  # video time of the next frame to hand over when consumer-paced
+        loop_offset = last_t = 0.0  # keeps the keyframe clock going forward across file loops
+        packets = container.demux(stream)
+        while not self._stopping():
+            now = time.monotonic()
+            quiet = now - last_picture
+            if quiet > max(self.options.no_frame_timeout, 3 * (clock.interval() or 0.0)):
+                raise SourceError("decode", f"packets arrive but no picture decoded for {quiet:.0f} s")
+            try:
+                packet = next(packets, None)
+            except Exception as exc:
+                raise av_error(exc, "read", time.monotonic() - now, self.options.read_timeout) from None
+            if packet is None:
+                if not self.is_file:
+                    raise SourceError("eof", "stream ended")
+                if not self.camera.loop:
+                    self._count_error(SourceError("eof", "end of file"))
+                    return
+                try:
+                    container.seek(0)
+                except Exception as exc:  # e.g. an HTTP file on a server without range requests
+                    raise SourceError("io", f"cannot rewind to loop: {type(exc).__name__}") from None
+                ctx.flush_buffers()
+                loop_offset += last_t + 1e-3
+                packets = container.demux(stream)
+                next_sample = float("-inf")
+                if pacer:
+                    pacer.restart()
+                continue
+            if packet.size == 0:  # the demuxer's end-of-input marker; the next read says it is the end
+                continue
+            t = seconds(packet.pts if packet.pts is not None else packet.dts, tb)
+            if t is not None:
+                last_t = max(last_t, t)
+            if packet.is_keyframe:
+                clock.add(t + loop_offset if t is not None else now)
+                keyed = True
+                wanted = choose_decode_mode(sample_every, clock.interval())
+                if wanted != mode:
+                    mode = wanted
+                    self._apply_mode(ctx, mode)
+            elif mode == "keyframes" or (not keyed and now - session_start < KEYFRAME_GRACE_S):
+                # Keyframes-only mode, or joined mid-GOP: the packet is read (stream stays live), not decoded.
+                continue
+            if pacer:
+                due = seconds(packet.dts, tb) if packet.dts is not None else t
+                if due is not None and not self._sleep(pacer.delay(due, time.monotonic())):
+                    return
+            try:
+                pictures = self._decode(ctx, packet, mode)
+            except Exception as exc:
+                err = av_error(exc, "decode", 0.0, float("inf"))
+                if err.reason == "codec":
+                    raise err from None
+                decode_errors += 1
+                self._count_error(SourceError("decode", err.message))
+                if decode_errors >= MAX_DECODE_ERRORS:
+                    raise SourceError("decode", f"{decode_errors} pictures in a row did not decode") from None
+                continue
+            if not pictures:
+                continue
+            decode_errors = 0
+            pic = pictures[-1]  # newest only: older ones would be replaced before anyone looked
+            pts = seconds(pic.pts, tb) if pic.pts is not None else t
+            if consumer_paced:
+                if pts is not None and pts < next_sample - 1e-6:
+                    last_picture = time.monotonic()
+                    continue
+                seq = self._offer(partial(to_bgr, pic), pic.width, pic.height, pts)
+                next_sample = (pts if pts is not None else 0.0) + sample_every
+                if not self._wait_taken(seq):
+                    return
+            else:
+                self._offer(partial(to_bgr, pic), pic.width, pic.height, pts)
+            last_picture = time.monotonic()
+
+    def _apply_mode(self, ctx: av.VideoCodecContext, mode: DecodeMode) -> None:
+        # Switching happens on a keyframe, so dropping the decoder's held-back picture loses nothing useful.
+        ctx.flush_buffers()
+        ctx.skip_frame = "NONKEY" if mode == "keyframes" else "DEFAULT"
+        self._set_decode_mode(mode)
+
+    @staticmethod
+    def _decode(ctx: av.VideoCodecContext, packet: av.Packet, mode: DecodeMode) -> list[av.VideoFrame]:
+        if mode == "keyframes":
+            # Decoders hold a picture back for B-frame reordering; fed keyframes alone that delay would be a
+            # whole GOP. Draining gets this keyframe's picture out now; flush_buffers re-arms the decoder.
+            pictures = ctx.decode(packet) + ctx.decode(None)
+            ctx.flush_buffers()
+            return pictures
+        return ctx.decode(packet)

@@ -1,0 +1,105 @@
+"""Pure decisions of the sources stage: decode mode, keyframe spacing, sizes, backoff, type guessing."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.config import CameraConfig
+from monitor.sources import (
+    Backoff,
+    ImageSource,
+    KeyframeClock,
+    SnapshotSource,
+    StreamSource,
+    choose_decode_mode,
+    guess_type,
+    open_source,
+    size_problem,
+)
+
+
+@pytest.mark.parametrize(("sample_every", "keyframe_interval", "mode"), [
+    (2.0, 1.0, "keyframes"),     # typical: GOP 1 s, sample every 2 s
+    (2.0, 2.0, "keyframes"),     # a keyframe per sample is enough
+    (5.0, 4.0, "keyframes"),
+    (1.0, 2.0, "all"),           # keyframes too rare: decode everything, keep the newest
+    (0.5, 1.0, "all"),
+    (2.0, 2.5, "all"),
+    (2.0, None, "all"),          # spacing unknown yet
+    (2.0, 0.0, "all"),           # nonsense spacing
+    (30.0, 0.04, "keyframes"),   # MJPEG / all-intra: every frame is a keyframe
+])
+def test_choose_decode_mode(sample_every: float, keyframe_interval: float | None, mode: str) -> None:
+    assert choose_decode_mode(sample_every, keyframe_interval) == mode
+
+
+def test_keyframe_clock_uses_longest_recent_gap_and_restarts_on_jump_back() -> None:
+    clock = KeyframeClock(window=4)
+    assert clock.interval() is None
+    clock.add(10.0)
+    assert clock.interval() is None
+    for t in (11.0, 12.0, 15.0):  # a "smart codec" stretched one GOP to 3 s
+        clock.add(t)
+    assert clock.interval() == pytest.approx(3.0)
+    for t in (16.0, 17.0, 18.0):  # the long gap leaves the window
+        clock.add(t)
+    assert clock.interval() == pytest.approx(1.0)
+    clock.add(0.5)  # file looped / camera restarted its clock
+    assert clock.interval() is None
+    clock.add(2.5)
+    assert clock.interval() == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(("w", "h", "bad"), [
+    (768, 432, False), (7680, 4320, False), (4320, 7680, False), (8192, 1024, False),
+    (0, 0, True), (0, 480, True), (640, -1, True), (7681, 4320, True), (8193, 64, True), (16384, 16384, True),
+])
+def test_size_problem(w: int, h: int, bad: bool) -> None:
+    assert (size_problem(w, h) is not None) is bad
+
+
+def test_backoff_doubles_to_the_cap_and_resets() -> None:
+    b = Backoff(1.0, 30.0)
+    assert [b.next() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    b.reset()
+    assert b.next() == 1
+
+
+@pytest.mark.parametrize(("url", "kind"), [
+    ("rtsp://cam.local:554/Streaming/Channels/101", "stream"),
+    ("rtsp://user:pw@10.0.0.5/h264", "stream"),
+    ("rtmp://10.0.0.5/live/cam", "stream"),
+    ("http://10.0.0.5/video.mjpg", "stream"),
+    ("https://cam.example/live/index.m3u8", "stream"),
+    ("http://10.0.0.5/cgi-bin/snapshot.cgi?channel=1", "snapshot"),
+    ("http://10.0.0.5/ISAPI/Streaming/channels/101/picture.JPG", "snapshot"),
+    ("https://cam.example/still.jpeg", "snapshot"),
+    ("https://cam.example/Snapshot/1/current", "snapshot"),
+    ("http://cam.example/img.png", "snapshot"),
+    ("/srv/demo/counter.jpg", "image"),
+    ("demo/counter.PNG", "image"),
+    ("file:///srv/demo/frame.webp", "image"),
+    ("/srv/demo/counter.mp4", "file"),
+    ("file:///srv/demo/clip%20one.avi", "file"),
+    ("recordings/cam1", "file"),
+])
+def test_guess_type(url: str, kind: str) -> None:
+    assert guess_type(url) == kind
+
+
+@pytest.mark.parametrize(("url", "type_", "cls", "is_file"), [
+    ("rtsp://10.0.0.5/h264", "auto", StreamSource, False),
+    ("/srv/a.mp4", "auto", StreamSource, True),
+    ("/srv/a.jpg", "auto", ImageSource, None),
+    ("http://10.0.0.5/snap.jpg", "auto", SnapshotSource, None),
+    ("http://10.0.0.5/api/current", "snapshot", SnapshotSource, None),  # explicit type wins over the guess
+    ("/srv/fifo", "stream", StreamSource, False),
+    ("http://10.0.0.5/clip.mp4", "file", StreamSource, True),
+])
+def test_open_source_picks_the_class(url: str, type_: str, cls: type, is_file: bool | None) -> None:
+    src = open_source(CameraConfig(id="c", url=url, type=type_))  # type: ignore[arg-type]
+    assert type(src) is cls
+    if is_file is not None:
+        assert src.is_file is is_file  # type: ignore[attr-defined]
+    assert not src.running and src.latest() is None
+    assert src.status().up is False

@@ -1,0 +1,226 @@
+"""RTSP cameras against a real RTSP server (GStreamer): reading, decode modes, outages, stalls, secrets."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from monitor.config import CameraConfig
+from monitor.sources import CameraSource, SourceError, SourceOptions, SourceStatus, grab_frame, open_source
+from tests.support.paths import ONE_BY_ONE
+from tests.support.rtsp_server import RtspServer
+
+USER, PASSWORD = "viewer", "Pa55:w@rd#rtsp"
+CREDS = f"{USER}:{quote(PASSWORD, safe='')}"  # as it must be written in a URL
+
+
+@pytest.fixture(scope="module")
+def rtsp() -> Iterator[RtspServer]:
+    """One server, two mounts of the shared video, basic auth."""
+    with RtspServer(ONE_BY_ONE, name="counter1", user=USER, password=PASSWORD,
+                    mounts={"counter2": ONE_BY_ONE}) as srv:
+        yield srv
+
+
+def cam(url: str, every: float = 2.0, cid: str = "rtsp1") -> CameraConfig:
+    return CameraConfig(id=cid, url=url, sample_every=every)
+
+
+def wait_until(src: CameraSource, cond: Callable[[SourceStatus], bool], timeout: float) -> SourceStatus:
+    """Poll the status until cond holds; fail (not hang) after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = src.status()
+        if cond(st):
+            return st
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not reached in {timeout} s: {st}")
+        time.sleep(0.05)
+
+
+def distinct_frames(src: CameraSource, n: int, timeout: float = 20.0) -> list:
+    frames, last = [], 0
+    deadline = time.monotonic() + timeout
+    while len(frames) < n:
+        f = src.wait_frame(max(0.0, deadline - time.monotonic()), newer_than=last)
+        assert f is not None, f"{len(frames)} frames only: {src.status()}"
+        frames.append(f)
+        last = f.seq
+    return frames
+
+
+def test_reads_frames_of_the_right_size_and_decodes_keyframes_only(rtsp: RtspServer,
+                                                                    fast: SourceOptions) -> None:
+    src = open_source(cam(rtsp.url, every=2.0), fast)
+    src.start()
+    try:
+        first = distinct_frames(src, 1)[0]
+        wait_until(src, lambda st: st.decode_mode == "keyframes", 10)
+        frames = distinct_frames(src, 3)
+        st = src.status()
+    finally:
+        assert src.stop(5)
+    assert first.size == (768, 432) and first.image.shape == (432, 768, 3)
+    assert st.up and not src.status().up  # down once stopped
+    assert st.errors == {} and st.reconnects == 0 and st.frames >= 4
+    # Keyframes come every 1.0 s of video: successive keyframe pictures are whole seconds apart.
+    gaps = [b.pts - a.pts for a, b in zip(frames, frames[1:], strict=False)]
+    assert all(g > 0.5 and abs(g - round(g)) < 0.05 for g in gaps), gaps
+
+
+def test_short_sample_interval_decodes_every_frame(rtsp: RtspServer, fast: SourceOptions) -> None:
+    src = open_source(cam(rtsp.url_for("counter2"), every=0.5, cid="rtsp2"), fast)
+    src.start()
+    try:
+        frames = distinct_frames(src, 5)
+        st = wait_until(src, lambda st: st.frames >= 25, 15)
+    finally:
+        assert src.stop(5)
+    assert st.decode_mode == "all" and st.errors == {}
+    assert all(f.size == (768, 432) for f in frames)
+
+
+def test_server_loops_the_file_as_one_endless_stream(short_clip: Path, fast: SourceOptions) -> None:
+    with RtspServer(short_clip, name="loop") as srv:
+        src = open_source(cam(srv.url, every=0.5), fast)
+        src.start()
+        try:
+            pts: list[float] = []
+            last = 0
+            deadline = time.monotonic() + 30
+            while (not pts or pts[-1] < 7.5) and time.monotonic() < deadline:  # the clip is ~3 s long
+                f = src.wait_frame(5, newer_than=last)
+                assert f is not None, src.status()
+                last = f.seq
+                if f.pts is not None:
+                    pts.append(f.pts)
+            st = src.status()
+        finally:
+            assert src.stop(5)
+    # Past two ends of the file with no reconnect and time always going forward, as from a live camera.
+    assert pts[-1] >= 7.5 and st.reconnects == 0 and st.errors == {}
+    assert all(b > a for a, b in zip(pts, pts[1:], strict=False)), pts
+
+
+def test_killed_server_goes_down_then_recovers(fast: SourceOptions) -> None:
+    with RtspServer(ONE_BY_ONE, name="cam") as srv:
+        src = open_source(cam(srv.url), fast)
+        src.start()
+        try:
+            frame = distinct_frames(src, 1)[0]
+            srv.kill()  # power cut: the connection drops
+            down = wait_until(src, lambda st: not st.up, 10)
+            assert down.last_error is not None and down.last_error.reason in ("eof", "connect", "io")
+            # While it is away, retries fail with "connection refused" and are counted.
+            refused = wait_until(src, lambda st: st.errors.get("connect", 0) >= 1, 10)
+            srv.start()  # same port
+            up = wait_until(src, lambda st: st.up and st.frames > down.frames, 20)
+            after = src.wait_frame(10, newer_than=frame.seq)
+        finally:
+            assert src.stop(5)
+    assert up.reconnects > down.reconnects and up.reconnects >= refused.reconnects >= 1
+    assert sum(up.errors.values()) >= 2
+    assert after is not None and after.size == (768, 432)
+
+
+def test_frozen_server_is_a_timeout_and_recovers(fast: SourceOptions) -> None:
+    with RtspServer(ONE_BY_ONE, name="cam") as srv:
+        src = open_source(cam(srv.url, every=0.5), fast)
+        src.start()
+        try:
+            distinct_frames(src, 2)
+            srv.pause()  # process frozen: TCP stays open, nothing arrives
+            t0 = time.monotonic()
+            st = wait_until(src, lambda st: not st.up, 20)
+            detected = time.monotonic() - t0
+            srv.resume()
+            recovered = wait_until(src, lambda s: s.up, 30)
+        finally:
+            assert src.stop(10)
+    assert st.last_error is not None and st.last_error.reason == "timeout"
+    assert recovered.reconnects >= 1
+    print(f"\nfrozen RTSP server detected after {detected:.1f} s (read timeout {fast.read_timeout} s)")
+
+
+@pytest.fixture()
+def silent_tcp() -> Iterator[int]:
+    """A TCP server that accepts connections and never sends a byte (a hung camera firmware)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+    closing = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not closing.is_set():
+            try:
+                conns.append(server.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    yield server.getsockname()[1]
+    closing.set()
+    t.join(2)
+    for c in conns:
+        c.close()
+    server.close()
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+def test_stalled_tcp_server_times_out_without_hanging(silent_tcp: int, fast: SourceOptions,
+                                                       scheme: str) -> None:
+    url = f"{scheme}://{CREDS}@127.0.0.1:{silent_tcp}/stream"
+    with pytest.raises(SourceError) as info:
+        grab_frame(cam(url), timeout=30, options=fast)
+    assert info.value.reason == "timeout" and PASSWORD not in str(info.value)
+    src = open_source(cam(url), fast)
+    src.start()
+    st = wait_until(src, lambda st: st.errors.get("timeout", 0) >= 1, 20)
+    t0 = time.monotonic()
+    assert src.stop(fast.open_timeout + 5), "stop must not hang on a stalled connection"
+    print(f"\nstop() with a stalled {scheme} connection took {time.monotonic() - t0:.1f} s")
+    assert not st.up and src.latest() is None
+
+
+def test_credentials_never_reach_logs_errors_or_stderr(rtsp: RtspServer, fast: SourceOptions,
+                                                      caplog: pytest.LogCaptureFixture,
+                                                      capfd: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    good = open_source(cam(rtsp.url, cid="good"), fast)
+    wrong_url = rtsp.url_for("counter1", credentials=False).replace("rtsp://", f"rtsp://{CREDS}x@")
+    wrong = open_source(cam(wrong_url, cid="wrong"), fast)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    dead = open_source(cam(f"rtsp://{CREDS}@127.0.0.1:{dead_port}/x", cid="dead"), fast)
+    # Typed without percent-encoding: the '@' and '#' in the password make the URL ambiguous, yet no piece
+    # of the password may show.
+    raw = open_source(cam(f"rtsp://{USER}:{PASSWORD}@127.0.0.1:{dead_port}/x", cid="raw"), fast)
+    sources = (good, wrong, dead, raw)
+    for src in sources:
+        src.start()
+    try:
+        assert good.wait_frame(15) is not None
+        wait_until(wrong, lambda st: st.errors.get("auth", 0) >= 1, 15)
+        wait_until(dead, lambda st: st.errors.get("connect", 0) >= 1, 15)
+        wait_until(raw, lambda st: sum(st.errors.values()) >= 1, 15)
+        statuses = [repr(src.status()) for src in sources]
+    finally:
+        for src in sources:
+            assert src.stop(5)
+    with pytest.raises(SourceError) as info:
+        grab_frame(cam(wrong_url, cid="wrong2"), timeout=15, options=fast)
+    assert info.value.reason == "auth"
+    out, err = capfd.readouterr()
+    text = "\n".join([caplog.text, out, err, *statuses, str(info.value), repr(info.value)])
+    assert "rtsp://***@127.0.0.1" in caplog.text, "the sources did log their URL (redacted)"
+    for secret in (PASSWORD, "Pa55", "w@rd", "rd#rtsp", quote(PASSWORD, safe=""), f"{USER}:"):
+        assert secret not in text, secret
