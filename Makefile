@@ -1,6 +1,6 @@
 # onestop-monitor — the two commands the README promises:
 #   make demo   run the service on the bundled model and the demo config (http://127.0.0.1:8000)
-#   make test   run the test suite
+#   make test   run the test suite (installs the Debian packages the tests use when missing; needs root)
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -17,7 +17,7 @@ system-deps:
 demo: install
 	$(VENV)/bin/onestop-monitor run --config configs/demo.yaml
 
-test: install
+test: system-deps install
 	$(PY) -m pytest
 
 lint: install
