@@ -33,6 +33,15 @@ def find_camera(cfg: AppConfig, camera_id: str) -> CameraConfig | None:
     return None
 
 
+def load_camera(config_path: str, camera_id: str) -> tuple[LoadedConfig, CameraConfig] | None:
+    """Load a config and find one of its cameras; print what is wrong and return None on failure."""
+    loaded = load_or_report(config_path)
+    if loaded is None:
+        return None
+    camera = find_camera(loaded.config, camera_id)
+    return None if camera is None else (loaded, camera)
+
+
 def site_of(cfg: AppConfig, camera_id: str) -> object:
     """Return the site that holds a camera."""
     return next(s for s in cfg.sites if any(c.id == camera_id for c in s.cameras))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import parse_duration
-from ._common import find_camera, load_detectors, load_or_report, site_of
+from ._common import load_camera, load_detectors, site_of
 
 NAME = "replay"
 HELP = "process a video file as a configured camera (by video time) and print one JSON line per sample"
@@ -56,13 +56,11 @@ def sample_line(t: float, snap: Any, people: int, raw: dict[str, int], camera_id
 
 def run(args: argparse.Namespace) -> int:
     """Replay the video; return 0, or 1/2 on bad input."""
-    loaded = load_or_report(args.config)
-    if loaded is None:
+    found = load_camera(args.config, args.camera)
+    if found is None:
         return 2
+    loaded, camera = found
     cfg = loaded.config
-    camera = find_camera(cfg, args.camera)
-    if camera is None:
-        return 2
     video = Path(args.video)
     if not video.is_file():
         print(f"no such video file: {video}", file=sys.stderr)

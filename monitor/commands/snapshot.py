@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..config import parse_duration
-from ._common import find_camera, load_detectors, load_or_report
+from ._common import load_camera, load_detectors
 
 NAME = "snapshot"
 HELP = "write one annotated frame of a camera (zones, boxes, persons blurred) to a JPEG file"
@@ -26,13 +26,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grab, detect, annotate, write; return 0 or an error status."""
-    loaded = load_or_report(args.config)
-    if loaded is None:
+    found = load_camera(args.config, args.camera)
+    if found is None:
         return 2
+    loaded, camera = found
     cfg = loaded.config
-    camera = find_camera(cfg, args.camera)
-    if camera is None:
-        return 2
     if args.raw and not cfg.service.allow_raw_snapshots:
         print("--raw refused: set service.allow_raw_snapshots: true in the config to allow unblurred images",
               file=sys.stderr)

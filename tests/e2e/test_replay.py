@@ -17,6 +17,7 @@ import time
 import pytest
 
 from tests.support.paths import ONE_BY_ONE
+from tests.support.room import room_site
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
 pytestmark = pytest.mark.slow
@@ -29,21 +30,7 @@ SECRET = "replay-secret"
 
 
 def site(hook_url: str | None = None) -> dict:
-    s = {
-        "id": "room", "name": "Phòng thử", "province": "Lào Cai",
-        "hours": {"mon-fri": ["07:30-11:30", "13:30-17:00"]},
-        "counters": [{"id": "table", "name": "Bàn"}],
-        "cameras": [{
-            "id": "cam", "url": str(ONE_BY_ONE), "sample_every": "1s",
-            "zones": [
-                {"id": "table-front", "kind": "service", "counter": "table",
-                 "polygon": [[0.35, 0.55], [0.85, 0.55], [0.85, 1], [0.35, 1]]},
-                {"id": "left-floor", "kind": "queue", "polygon": [[0, 0.55], [0.35, 0.55], [0.35, 1], [0, 1]]},
-                {"id": "table-staff", "kind": "staff", "counter": "table",
-                 "polygon": [[0.75, 0], [1, 0], [1, 0.5], [0.75, 0.5]]},
-            ],
-        }],
-    }
+    s = room_site("cam", str(ONE_BY_ONE), {"mon-fri": ["07:30-11:30", "13:30-17:00"]})
     if hook_url:
         s["alerts"] = {"webhooks": [{"id": "sup", "url": hook_url, "secret_env": "HOOK_SECRET"}],
                        "rules": [{"kind": "long_service", "counter": "table", "for": "15s", "clear_after": "3s"}],
