@@ -22,16 +22,17 @@ def redact_url(url: str) -> str:
 
 
 def url_secrets(url: str) -> list[str]:
-    """Return the user name and password inside a URL (raw and percent-decoded) for scrubbing."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return []
-    out = []
-    for value in (parts.username, parts.password):
-        if value:
-            out += [value, unquote(value)]
-    out += [m.group(0).split("=", 1)[1] for m in _QUERY_SECRET_RE.finditer(url)]
+    """Return the password inside a URL (as typed and percent-decoded) and secret query values, for scrubbing.
+
+    User names are not secrets and are too common ('admin') to scrub from every log line.
+    """
+    out: list[str] = []
+    m = _USERINFO_RE.match(url.strip())
+    if m:
+        _, _, password = m.group("userinfo").partition(":")
+        if password:
+            out += [password, unquote(password)]
+    out += [q.group(0).split("=", 1)[1] for q in _QUERY_SECRET_RE.finditer(url)]
     return list(dict.fromkeys(out))
 
 
@@ -41,6 +42,9 @@ def strip_userinfo(url: str) -> str:
     if not parts.netloc or "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+MIN_SECRET_LEN = 4
 
 
 class Redactor:
@@ -53,7 +57,9 @@ class Redactor:
     def add(self, secrets: list[str]) -> None:
         """Register more secrets to scrub (longest first so substrings do not leave parts behind)."""
         with self._lock:
-            merged = set(self._secrets) | {s for s in secrets if s}
+            # Shorter strings would turn ordinary words in the log into '***' (a 1-3 character password is
+            # scrubbed inside URLs by redact_url anyway).
+            merged = set(self._secrets) | {s for s in secrets if len(s) >= MIN_SECRET_LEN}
             self._secrets = tuple(sorted(merged, key=len, reverse=True))
 
     def __call__(self, text: str) -> str:

@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from .. import __version__
-from .deps import Services
-from .routes import cameras, health, status
+from .deps import AUTH_RESPONSES, ErrorOut, Services, reject_unknown_query
+from .routes import admin, cameras, health, status
+
+_UNKNOWN_SITE: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown site."}}
+_NO_ALERTING: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not JSON."},
+    503: {"model": ErrorOut, "description": "Alerting is not running in this process."}}
 
 
 def create_app(services: Services) -> FastAPI:
     """Return the HTTP API over the given services."""
     app = FastAPI(title="onestop-monitor", version=__version__,
-                  description="Queue length, staff presence and counter state of one-stop offices, from CCTV.")
+                  description="Queue length, staff presence and counter state of one-stop offices, from CCTV.",
+                  dependencies=[Depends(reject_unknown_query)])
     app.state.services = services
     app.include_router(health.router)
-    app.include_router(status.router)
-    app.include_router(cameras.router)
+    app.include_router(status.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE})
+    app.include_router(cameras.router, responses=AUTH_RESPONSES)
+    app.include_router(admin.router, responses=AUTH_RESPONSES)
     try:
         from .routes import alerts
     except ImportError:  # alert routes arrive with the alerts package
         alerts = None  # type: ignore[assignment]
     if alerts is not None:
-        app.include_router(alerts.router)
+        app.include_router(alerts.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE, **_NO_ALERTING})
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         # 422 with the offending fields, but never echo the input back (it may hold a token or URL).
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
     return app

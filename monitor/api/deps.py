@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from ..config import LoadedConfig
+from ..config.service import FileToken
 from ..metrics import Metrics
 
 Role = Literal["viewer", "admin"]
@@ -34,7 +37,8 @@ class Services:
     metrics: Metrics
     engine: Any
     alerts: Any = None
-    reload: Callable[[], list[str]] | None = None  # returns errors; empty when applied
+    reload: Callable[[], Any] | None = None  # a monitor.reload.Reloader: returns a ReloadResult
+    file_tokens: list[FileToken] = field(default_factory=list)  # from service.tokens_file, re-read on reload
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -47,19 +51,33 @@ def get_services(request: Request) -> Services:
 _bearer = HTTPBearer(auto_error=False)
 
 
+class ErrorOut(BaseModel):
+    """An error answer: what went wrong, never the input that caused it."""
+
+    detail: str
+
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing or invalid bearer token (when the API has tokens)."},
+    403: {"model": ErrorOut, "description": "The token's role is not enough for this request."},
+}
+"""Documented answers of every route behind ``require``; routers are included with them."""
+
+
 def _principal(services: Services, creds: HTTPAuthorizationCredentials | None) -> Principal:
-    tokens = services.config.config.service.tokens
-    if not tokens:
+    service = services.config.config.service
+    if not service.auth_enabled():
         return Principal("anonymous", "admin")
     if creds is None or not creds.credentials:
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     given = creds.credentials.encode()
     match: Principal | None = None
-    for tok in tokens:
-        value = os.environ.get(tok.env, "")
+    candidates = [(tok.name, tok.role, os.environ.get(tok.env, "")) for tok in service.tokens]
+    candidates += [(tok.name, tok.role, tok.token) for tok in services.file_tokens]
+    for name, role, value in candidates:
         # Compare against every token, in constant time, so timing tells nothing about which one nearly matched.
         if value and hmac.compare_digest(value.encode(), given):
-            match = Principal(tok.name, tok.role)
+            match = Principal(name, role)
     if match is None:
         raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
     return match
@@ -76,3 +94,45 @@ def require(role: Role) -> Callable[..., Principal]:
         return who
 
     return dep
+
+
+_basic = HTTPBasic(auto_error=False)
+
+
+def metrics_access(services: Services = Depends(get_services),
+                   creds: HTTPBasicCredentials | None = Depends(_basic)) -> None:
+    """Admit a /metrics scrape: open unless service.metrics_auth asks for HTTP basic auth."""
+    auth = services.config.config.service.metrics_auth
+    if auth is None:
+        return
+    password = os.environ.get(auth.password_env, "")
+    challenge = {"WWW-Authenticate": 'Basic realm="metrics"'}
+    if creds is None:
+        raise HTTPException(401, "metrics need basic auth", headers=challenge)
+    # Both compared, always, in constant time; an unset password variable admits nobody.
+    user_ok = hmac.compare_digest(creds.username.encode(), auth.user.encode())
+    password_ok = hmac.compare_digest(creds.password.encode(), password.encode())
+    if not (user_ok and password_ok and password):
+        raise HTTPException(401, "invalid metrics credentials", headers=challenge)
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """Return the query parameter names of a route and of every dependency it has, recursively."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """Refuse query parameters a route does not take (422), so a typo like ?sites= is not silently ignored."""
+    if not request.query_params:
+        return
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError([{"loc": ("query", name[:64]), "msg": "unknown query parameter",
+                                       "type": "extra_forbidden"} for name in unknown])

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import uvicorn
@@ -58,6 +63,34 @@ def _alert_service(loaded: Any, metrics: Any) -> Any:
     return AlertService(cfg.sites, cfg.service.state_dir, metrics)
 
 
+def install_excepthooks() -> None:
+    """Send uncaught exceptions (main thread and any other) through logging, so their tracebacks are scrubbed.
+
+    Python's default hooks print straight to stderr, past the redacting filter; a library error message that
+    quotes a camera URL would then leak its password.
+    """
+
+    def main_hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.critical("uncaught exception", exc_info=(kind, exc, tb))
+
+    def thread_hook(hook_args: threading.ExceptHookArgs) -> None:
+        if hook_args.exc_value is None or hook_args.exc_type is SystemExit:
+            return
+        name = hook_args.thread.name if hook_args.thread is not None else "?"
+        log.error("uncaught exception in thread %s", name,
+                  exc_info=(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
+
+    sys.excepthook = main_hook
+    threading.excepthook = thread_hook
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def run(args: argparse.Namespace) -> int:
     """Start everything and block until stopped; return the exit status."""
     loaded = load_or_report(args.config)
@@ -65,8 +98,24 @@ def run(args: argparse.Namespace) -> int:
         return 2
     cfg = loaded.config
     setup_logging(args.log_level or cfg.service.log_level)
+    install_excepthooks()
     for w in loaded.warnings:
         log.warning("config warning", extra={"issue": str(w)})
+
+    from ..config.service import TokensFileError
+    from ..redact import REDACTOR
+    from ..reload import Reloader, access_secrets, load_file_tokens
+
+    try:
+        file_tokens = load_file_tokens(loaded)
+    except TokensFileError as exc:
+        log.error("cannot use the tokens file", extra={"error": str(exc)})
+        return 2
+    REDACTOR.add(access_secrets(loaded, file_tokens))
+    auth = cfg.service.metrics_auth
+    if auth is not None and not os.environ.get(auth.password_env):
+        log.warning("metrics_auth password variable is not set: /metrics refuses every scrape",
+                    extra={"variable": auth.password_env})
     state_dir = cfg.service.state_dir
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -91,27 +140,25 @@ def run(args: argparse.Namespace) -> int:
     metrics.build_info.labels(__version__, cfg.detector.model).set(1)
     alerts = _alert_service(loaded, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts)
+    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens)
+    services.reload = Reloader(services, Path(args.config), log_level=args.log_level)
     app = create_app(services)
     host = args.host or cfg.service.host
     port = args.port or cfg.service.port
+    if not _is_loopback(host) and not cfg.service.auth_enabled():
+        log.warning("the API listens beyond this machine without tokens: anyone on the network can read it",
+                    extra={"host": host})
     server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off"))
 
     def on_stop(signum: int, frame: Any) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
         server.should_exit = True
 
-    reload_lock = threading.Lock()
-
     def on_hup(signum: int, frame: Any) -> None:
-        reloader = services.reload
-        if reloader is None:
-            log.warning("SIGHUP ignored: reload not available")
-            return
-        with reload_lock:
-            errors = reloader()
-        if errors:
-            log.error("reload rejected; running config kept", extra={"errors": "; ".join(errors)})
+        # The handler runs on the main thread, inside the HTTP server's event loop: reload elsewhere so the API
+        # keeps answering while cameras stop and start. The Reloader serialises reloads and logs the outcome.
+        log.info("SIGHUP: reloading the config", extra={"path": args.config})
+        threading.Thread(target=services.reload, name="reload", daemon=True).start()  # type: ignore[arg-type]
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ..redact import redact_url
 from .base import ConfigModel, Duration
 from .detector import TilingConfig
 from .zone import ZoneConfig
@@ -56,7 +57,8 @@ def resolve_package_url(url: str) -> str:
     pkg, _, rel = url.removeprefix("package://").partition("/")
     spec = importlib.util.find_spec(pkg) if pkg.isidentifier() else None
     if spec is None or not spec.submodule_search_locations:
-        raise ValueError(f"package {pkg!r} in {url!r} is not installed")
+        # Never echo a name that is not a package name: it may be 'user:password@host' typed by mistake.
+        raise ValueError(f"package {pkg if pkg.isidentifier() else '?'!r} in {redact_url(url)!r} is not installed")
     path = Path(next(iter(spec.submodule_search_locations))) / rel
     if not path.exists():
         raise ValueError(f"{rel!r} is not in the installed package {pkg!r} ({path})")

@@ -17,6 +17,7 @@ from .checks import Loc, Problem, run_checks
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 OVERRIDE_PREFIX = "ONESTOP__"
+MAX_NODES = 200_000  # a config this big is a mistake or an alias bomb ("billion laughs"); refuse it
 
 
 @dataclass(frozen=True)
@@ -100,15 +101,36 @@ def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
     return best
 
 
-def _expand_env(data: Any, env: Mapping[str, str], loc: Loc, problems: list[Problem]) -> Any:
+def _expanded_size(root: yaml.Node | None) -> int:
+    """Return how many nodes the document has once aliases are expanded (shared subtrees counted each time)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a recursive alias counts once instead of looping
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(size(v) for v in node.value)
+        else:
+            n = 1
+        sizes[id(node)] = n = min(n, MAX_NODES + 1)
+        return n
+
+    return size(root) if root is not None else 0
+
+
+def _expand_env(data: Any, env: Mapping[str, str], loc: Loc, problems: list[Problem], used: list[str]) -> Any:
     if isinstance(data, dict):
-        return {k: _expand_env(v, env, loc + (str(k),), problems) for k, v in data.items()}
+        return {k: _expand_env(v, env, loc + (str(k),), problems, used) for k, v in data.items()}
     if isinstance(data, list):
-        return [_expand_env(v, env, loc + (i,), problems) for i, v in enumerate(data)]
+        return [_expand_env(v, env, loc + (i,), problems, used) for i, v in enumerate(data)]
     if isinstance(data, str) and "${" in data:
         def sub(m: re.Match[str]) -> str:
             name, default = m.group(1), m.group(2)
             if name in env:
+                used.append(env[name])
                 return env[name]
             if default is not None:
                 return default
@@ -152,6 +174,9 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
     env = os.environ if env is None else env
     try:
         root = yaml.compose(text)
+        if _expanded_size(root) > MAX_NODES:
+            raise ConfigError(source, [Issue("", 1, f"the file expands to more than {MAX_NODES} YAML nodes "
+                                                    "(aliases nested too deep?)")])
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -162,11 +187,19 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
     if not isinstance(data, dict):
         raise ConfigError(source, [Issue("", 1, "the file must be a mapping with a 'sites' list")])
     problems: list[Problem] = []
-    data = _expand_env(data, env, (), problems)
+    expanded: list[str] = []
+    data = _expand_env(data, env, (), problems, expanded)
     _apply_overrides(data, env)
+    # Values that came from the environment may be secrets; a validator echoing one must not print it.
+    hidden = sorted({v for v in expanded if len(v) >= 4}, key=len, reverse=True)
+
+    def scrub(msg: str) -> str:
+        for v in hidden:
+            msg = msg.replace(v, "***")
+        return msg
 
     def to_issues(items: list[Problem]) -> list[Issue]:
-        return [Issue(format_loc(p.loc), _line_of(root, p.loc), p.message, p.warning) for p in items]
+        return [Issue(format_loc(p.loc), _line_of(root, p.loc), scrub(p.message), p.warning) for p in items]
 
     try:
         cfg = AppConfig.model_validate(data)

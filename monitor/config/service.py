@@ -1,13 +1,20 @@
-"""Service-wide settings: where the API listens, where state lives, logging, access."""
+"""Service-wide settings: where the API listens, where state lives, logging, access, evidence snapshots."""
 
 from __future__ import annotations
 
+import re
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
-from .base import ConfigModel
+from .base import ConfigModel, Duration
+
+Role = Literal["viewer", "admin"]
+_TOKEN_NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MIN_TOKEN_LENGTH = 16
 
 
 class ApiTokenConfig(ConfigModel):
@@ -15,9 +22,33 @@ class ApiTokenConfig(ConfigModel):
 
     name: str = Field(title="Token name", description="Who holds the token; written to the access log.")
     env: str = Field(title="Environment variable", description="Variable that holds the token value.")
-    role: Literal["viewer", "admin"] = Field("viewer", title="Role",
-                                             description="viewer: status and blurred snapshots; admin: also raw "
-                                                         "snapshots (if allowed), reload and test alerts.")
+    role: Role = Field("viewer", title="Role",
+                       description="viewer: status and blurred snapshots; admin: also raw snapshots (if allowed), "
+                                   "reload and test alerts.")
+
+
+class MetricsAuthConfig(ConfigModel):
+    """HTTP basic auth in front of /metrics (Prometheus sends it with `basic_auth` in its scrape config)."""
+
+    user: str = Field(min_length=1, pattern=r"^[^:\s]+$", title="User", description="Basic auth user name.")
+    password_env: str = Field(min_length=1, title="Password variable",
+                              description="Environment variable that holds the password.")
+
+
+class EvidenceConfig(ConfigModel):
+    """Blurred evidence pictures saved when an alert starts firing (off by default: they are personal data)."""
+
+    enabled: bool = Field(False, title="Save evidence",
+                          description="Save a blurred picture of the cameras an alert concerns when it starts "
+                                      "firing, under <state_dir>/evidence/.")
+    retention: Duration = Field(7 * 86400.0, gt=0, title="Retention",
+                                description="Pictures older than this are deleted by a scheduled job (default "
+                                            "168h = 7 days); the job also runs while saving is disabled.")
+    purge_every: Duration = Field(3600.0, gt=0, title="Purge interval",
+                                  description="How often the deletion job runs (also once at start).")
+    rules: list[str] | None = Field(None, title="Rules",
+                                    description="Rule ids or kinds that save evidence; all rules when unset.")
+    quality: int = Field(80, ge=30, le=95, title="JPEG quality", description="Quality of the saved JPEG files.")
 
 
 class ServiceConfig(ConfigModel):
@@ -35,5 +66,77 @@ class ServiceConfig(ConfigModel):
         False, title="Allow raw snapshots",
         description="Let admin tokens fetch unblurred snapshots. Off by default: citizens' images are personal data.")
     tokens: list[ApiTokenConfig] = Field(default_factory=list, title="API tokens",
-                                         description="Tokens allowed on /api/v1; none means the API is open on "
-                                                     "loopback only.")
+                                         description="Tokens allowed on /api/v1; with neither tokens nor "
+                                                     "tokens_file the API is open (bind it to loopback only).")
+    tokens_file: Path | None = Field(None, title="Tokens file",
+                                     description="Secrets file with one 'name:role:token' per line (# comments); "
+                                                 "must not be readable by group or others (chmod 600). Relative "
+                                                 "paths are resolved against the config file's folder. Re-read "
+                                                 "on reload.")
+    metrics_auth: MetricsAuthConfig | None = Field(None, title="Metrics basic auth",
+                                                   description="Require HTTP basic auth on /metrics; open when "
+                                                               "unset.")
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig, title="Evidence snapshots",  # type: ignore[arg-type]
+                                     description="Blurred pictures saved on alerts, with a retention period.")
+
+    def auth_enabled(self) -> bool:
+        """Return True when /api/v1 needs a token (tokens or a tokens file are configured)."""
+        return bool(self.tokens) or self.tokens_file is not None
+
+
+@dataclass(frozen=True)
+class FileToken:
+    """A token read from the tokens file."""
+
+    name: str
+    role: Role
+    token: str
+
+
+class TokensFileError(ValueError):
+    """The tokens file is missing, readable by others, or malformed; the message never holds a token."""
+
+
+def read_tokens_file(path: Path) -> list[FileToken]:
+    """Return the tokens of a 'name:role:token' secrets file after checking it is private (mode 600 or 400).
+
+    >>> read_tokens_file(Path("/nonexistent/tokens"))
+    Traceback (most recent call last):
+    ...
+    monitor.config.service.TokensFileError: cannot read tokens file /nonexistent/tokens: No such file or directory
+    """
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise TokensFileError(f"tokens file {path} is not a regular file")
+        # Checked before reading: a token file others can read is a leaked token, refuse it loudly.
+        if st.st_mode & 0o077:
+            raise TokensFileError(f"tokens file {path} is readable or writable by group/others (mode "
+                                  f"{stat.S_IMODE(st.st_mode):04o}); run: chmod 600 {path}")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TokensFileError(f"cannot read tokens file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise TokensFileError(f"tokens file {path} is not UTF-8 text") from None
+    out: list[FileToken] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep1, rest = line.partition(":")
+        role, sep2, token = rest.partition(":")
+        where = f"tokens file {path} line {n}"
+        if not (sep1 and sep2):
+            raise TokensFileError(f"{where}: expected 'name:role:token'")
+        if not _TOKEN_NAME_RE.match(name):
+            raise TokensFileError(f"{where}: bad token name (letters, digits, '_.@-', at most 64)")
+        if role not in ("viewer", "admin"):
+            raise TokensFileError(f"{where}: role must be 'viewer' or 'admin'")
+        if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+            raise TokensFileError(f"{where}: token must be at least {MIN_TOKEN_LENGTH} characters, no spaces")
+        if token in seen:
+            raise TokensFileError(f"{where}: the same token appears twice")
+        seen.add(token)
+        out.append(FileToken(name, role, token))  # type: ignore[arg-type]  # role checked just above
+    return out

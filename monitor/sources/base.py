@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 import numpy as np
 
@@ -22,23 +20,10 @@ log = logging.getLogger(__name__)
 
 # Greedy up to the last '@' before the first '/': a password typed with a raw '@' or '#' (not %40, %23) must
 # still be hidden whole; the generic URL redactor stops at the first '@'.
-_RAW_USERINFO_RE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/]*)@")
 
 REASONS = ("connect", "timeout", "eof", "decode", "codec", "bad_size", "auth", "not_found", "io", "not_image",
            "too_large", "error")
 """Error reason labels (metrics label values); snapshot sources add http_<status> (e.g. http_500)."""
-
-
-def raw_userinfo_secrets(url: str) -> list[str]:
-    """Return the user info of a URL, whole and split, as typed (even with unescaped '@', '#' or ':')."""
-    m = _RAW_USERINFO_RE.match(url)
-    if not m:
-        return []
-    userinfo = m.group("userinfo")
-    user, _, password = userinfo.partition(":")
-    # The pieces between raw '@'s too: redact_url has already cut the text at the first '@' when these apply.
-    pieces = [userinfo, password, *password.split("@")]
-    return [s for s in dict.fromkeys(pieces + [unquote(p) for p in pieces]) if len(s) > 1] + [user]
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,8 +121,8 @@ class CameraSource(ABC):
         self.camera = camera
         self.options = options or SourceOptions()
         # The URL's user:password must never reach a log line or an error message.
-        REDACTOR.add(url_secrets(camera.url) + raw_userinfo_secrets(camera.url))
-        self.display_url = redact_url(_RAW_USERINFO_RE.sub(r"\g<scheme>***@", camera.url))
+        REDACTOR.add(url_secrets(camera.url))
+        self.display_url = redact_url(camera.url)
         self._stop_event = threading.Event()
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition()  # guards everything below and wakes waiters

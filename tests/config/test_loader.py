@@ -124,3 +124,18 @@ def test_check_config_command_exit_codes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "line 17: sites[0].cameras[0].zones[2].counter: unknown counter 'desk-9'" in err
     assert "secret" not in err
+
+
+def test_alias_bomb_is_refused_quickly():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 9):
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]\n"
+    errs = errors_of(bomb + "sites: []\n")
+    assert len(errs) == 1 and "more than" in errs[0][2]
+
+
+def test_env_values_are_not_echoed_in_errors():
+    errs = errors_of(EXAMPLE.replace("sample_every: 2s", "sample_every: ${CAM_EVERY}"),
+                     env={"CAM_EVERY": "hunter2-secret"})
+    assert errs[0][1] == "sites[0].cameras[0].sample_every"
+    assert "hunter2-secret" not in errs[0][2] and "***" in errs[0][2]

@@ -24,8 +24,11 @@ def list_cameras(services: Services = Depends(get_services),
     """Return each camera's health."""
     out = []
     now = time.time()
+    sites = {s.id: s for s in services.config.config.sites}
     for snap in services.engine.snapshots():
-        site = next(s for s in services.config.config.sites if s.id == snap.site)
+        site = sites.get(snap.site)
+        if site is None:
+            continue
         for cam in site.cameras:
             if cam.id in snap.cameras:
                 out.append(camera_out(cam, snap.cameras[cam.id], now, site.id))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..deps import Services, get_services
+from ..deps import Services, get_services, metrics_access
 
 router = APIRouter(tags=["health"])
 
@@ -31,7 +31,9 @@ def readyz(services: Services = Depends(get_services)) -> JSONResponse:
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            dependencies=[Depends(metrics_access)],
+            responses={401: {"description": "service.metrics_auth is set and the basic auth is missing or wrong"}})
 def metrics(services: Services = Depends(get_services)) -> Response:
     """Return every metric in the Prometheus text format."""
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

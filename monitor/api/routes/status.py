@@ -47,4 +47,6 @@ def get_status(site: str | None = Query(None, description="Only this site id"),
         snaps = [s for s in snaps if s.site == site]
         if not snaps:
             raise HTTPException(404, f"unknown site {site!r}")
-    return StatusOut(sites=[site_out(services, s) for s in snaps])
+    known = {s.id for s in services.config.config.sites}
+    # During a reload a snapshot may briefly name a site the new config no longer has: leave it out.
+    return StatusOut(sites=[site_out(services, s) for s in snaps if s.site in known])
