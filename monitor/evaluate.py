@@ -102,8 +102,8 @@ def best_threshold(confidences: Sequence[Sequence[float]], truths: Sequence[int]
         raise ValueError("need one list of confidences per true count, and at least one image")
     best: tuple[float, float] | None = None
     for t in sorted(candidates):
-        mae = sum(abs(sum(1 for c in cs if c >= t) - y) for cs, y in zip(confidences, truths, strict=True))
-        mae /= len(truths)
+        total = sum(abs(sum(1 for c in cs if c >= t) - y) for cs, y in zip(confidences, truths, strict=True))
+        mae = total / len(truths)
         if best is None or mae < best[1] - 1e-12:
             best = (float(t), mae)
     if best is None:
