@@ -24,23 +24,10 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
-SYSTEM_PYTHON = "/usr/bin/python3"
-SCRIPT = Path(__file__).with_name("rtsp_gst_server.py")
+# One server script and one probe for the product's benchmark and the tests: the tests add kill/pause/auth on top.
+from monitor.bench.rtsp import SCRIPT, SYSTEM_PYTHON, _clean_env, gstreamer_problem
 
-
-def gstreamer_problem(python: str = SYSTEM_PYTHON) -> str | None:
-    """Return why the GStreamer RTSP server cannot run here (missing packages), None when it can."""
-    if not Path(python).exists():
-        return f"{python} not found"
-    probe = ("import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); "
-             "from gi.repository import Gst, GstRtspServer; Gst.init(None); "
-             "import sys; sys.exit(0 if all(Gst.ElementFactory.find(e) for e in "
-             "('qtdemux', 'h264parse', 'rtph264pay')) else 3)")
-    r = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60, env=_clean_env())
-    if r.returncode:
-        return ("GStreamer RTSP server unavailable (apt install python3-gi gir1.2-gst-rtsp-server-1.0 "
-                f"gstreamer1.0-plugins-good gstreamer1.0-plugins-bad): {r.stderr.strip()[-300:]}")
-    return None
+__all__ = ["SCRIPT", "SYSTEM_PYTHON", "RtspServer", "gstreamer_problem"]
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
@@ -48,11 +35,6 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGCONT)
         proc.kill()
-
-
-def _clean_env() -> dict[str, str]:
-    # The venv's variables would make the system python look for packages in the wrong place.
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
 
 
 class RtspServer:
