@@ -35,8 +35,13 @@ class KeyframeClock:
         self._times: deque[float] = deque(maxlen=window)
 
     def add(self, t: float) -> None:
-        """Record a keyframe at video time t; a jump backwards (file loop, camera restart) starts over."""
-        if self._times and t <= self._times[-1]:
+        """Record a keyframe at video time t; a jump backwards (file loop, camera restart) starts over.
+
+        Several packets of one keyframe (multi-slice pictures) share its time: they count once.
+        """
+        if self._times and t == self._times[-1]:
+            return
+        if self._times and t < self._times[-1]:
             self._times.clear()
         self._times.append(t)
 

@@ -103,3 +103,10 @@ def test_open_source_picks_the_class(url: str, type_: str, cls: type, is_file: b
         assert src.is_file is is_file  # type: ignore[attr-defined]
     assert not src.running and src.latest() is None
     assert src.status().up is False
+
+
+def test_keyframe_clock_counts_the_slices_of_one_keyframe_once() -> None:
+    clock = KeyframeClock()
+    for t in (0.0, 0.0, 0.0, 2.0, 2.0, 4.0, 4.0, 4.0):  # multi-slice keyframes: several packets, one time
+        clock.add(t)
+    assert clock.interval() == pytest.approx(2.0)
