@@ -42,6 +42,22 @@ def gstreamer_problem(python: str = SYSTEM_PYTHON) -> str | None:
     return None
 
 
+def read_ready_port(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int | None, bytes]:
+    """Wait for the server script's "READY <port>" line; return (port, what was read), port None on failure."""
+    assert proc.stdout is not None
+    line = b""
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 256)
+            if not chunk:
+                break
+            line += chunk
+            if line.startswith(b"READY ") and line.endswith(b"\n"):
+                return int(line.split()[1]), line
+    return None, line
+
+
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
     # Runs at garbage collection or interpreter exit: a crashed benchmark must not leave a server behind.
     if proc.poll() is None:
@@ -90,18 +106,11 @@ class RtspServer:
             raise
 
     def _read_port(self, deadline: float) -> int:
-        assert self.proc is not None and self.proc.stdout is not None
-        line = b""
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 256)
-                if not chunk:
-                    break
-                line += chunk
-                if line.startswith(b"READY ") and line.endswith(b"\n"):
-                    return int(line.split()[1])
-        raise RuntimeError(f"RTSP server did not start (exit {self.proc.poll()}): {line!r} {self.log_tail()}")
+        assert self.proc is not None
+        port, line = read_ready_port(self.proc, deadline)
+        if port is None:
+            raise RuntimeError(f"RTSP server did not start (exit {self.proc.poll()}): {line!r} {self.log_tail()}")
+        return port
 
     def log_tail(self, size: int = 2000) -> str:
         """Return the end of the server's stderr."""

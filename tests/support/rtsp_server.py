@@ -11,8 +11,6 @@ Several mounts share one process (`mounts={"cam2": path, ...}`), for tests that 
 
 from __future__ import annotations
 
-import os
-import select
 import shutil
 import signal
 import socket
@@ -25,7 +23,7 @@ from types import TracebackType
 from urllib.parse import quote
 
 # One server script and one probe for the product's benchmark and the tests: the tests add kill/pause/auth on top.
-from monitor.bench.rtsp import SCRIPT, SYSTEM_PYTHON, _clean_env, gstreamer_problem
+from monitor.bench.rtsp import SCRIPT, SYSTEM_PYTHON, _clean_env, gstreamer_problem, read_ready_port
 
 __all__ = ["SCRIPT", "SYSTEM_PYTHON", "RtspServer", "gstreamer_problem"]
 
@@ -94,21 +92,11 @@ class RtspServer:
         return self
 
     def _read_port(self, deadline: float) -> int:
-        assert self.proc is not None and self.proc.stdout is not None
-        line = b""
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 256)
-                if not chunk:
-                    break
-                line += chunk
-                if line.startswith(b"READY ") and line.endswith(b"\n"):
-                    return int(line.split()[1])
-        raise RuntimeError(f"RTSP server did not start (exit {self.proc.poll()}): {line!r}\n"
-                           f"{self.log_tail()}")
+        assert self.proc is not None
+        port, line = read_ready_port(self.proc, deadline)
+        if port is None:
+            raise RuntimeError(f"RTSP server did not start (exit {self.proc.poll()}): {line!r}\n{self.log_tail()}")
+        return port
 
     def _wait_accepting(self, deadline: float) -> None:
         while time.monotonic() < deadline:
