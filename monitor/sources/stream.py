@@ -34,7 +34,10 @@ def seconds(value: int | None, time_base: object) -> float | None:
     """Return value x time_base in seconds, None when either is unknown."""
     if value is None or time_base is None:
         return None
-    return float(value * time_base)  # type: ignore[operator]
+    if isinstance(time_base, float):
+        # The live reader passes a float: Fraction arithmetic on every packet of every camera costs real CPU.
+        return value * time_base
+    return float(value * time_base)  # type: ignore[operator]  # exact, for replay's sampling by video time
 
 
 def to_bgr(frame: av.VideoFrame) -> np.ndarray:
@@ -104,11 +107,14 @@ class StreamSource(CameraSource):
                 pass
 
     def _read(self, container: av.container.InputContainer, stream: av.VideoStream) -> None:
-        ctx, tb = stream.codec_context, stream.time_base
+        ctx = stream.codec_context
+        tb = float(stream.time_base) if stream.time_base is not None else None
         sample_every = self.camera.sample_every
         consumer_paced = self.is_file and not self.camera.realtime
         pacer = Pacer() if self.is_file and self.camera.realtime else None
         clock = KeyframeClock()
+        # Recomputed only when a keyframe arrives: the clock changes then, and this loop runs for every packet.
+        stall_limit = self.options.no_frame_timeout
         mode: DecodeMode = "all"
         self._apply_mode(ctx, mode)
         keyed = False  # a keyframe has been seen in this session
@@ -120,7 +126,7 @@ class StreamSource(CameraSource):
         while not self._stopping():
             now = time.monotonic()
             quiet = now - last_picture
-            if quiet > max(self.options.no_frame_timeout, 3 * (clock.interval() or 0.0)):
+            if quiet > stall_limit:
                 raise SourceError("decode", f"packets arrive but no picture decoded for {quiet:.0f} s")
             try:
                 packet = next(packets, None)
@@ -151,7 +157,9 @@ class StreamSource(CameraSource):
             if packet.is_keyframe:
                 clock.add(t + loop_offset if t is not None else now)
                 keyed = True
-                wanted = choose_decode_mode(sample_every, clock.interval())
+                interval = clock.interval()
+                stall_limit = max(self.options.no_frame_timeout, 3 * (interval or 0.0))
+                wanted = choose_decode_mode(sample_every, interval)
                 if wanted != mode:
                     mode = wanted
                     self._apply_mode(ctx, mode)

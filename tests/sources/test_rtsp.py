@@ -94,9 +94,9 @@ def test_server_loops_the_file_as_one_endless_stream(short_clip: Path, fast: Sou
         try:
             pts: list[float] = []
             last = 0
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60  # generous: a loaded CI machine is slow, the check is on pts
             while (not pts or pts[-1] < 7.5) and time.monotonic() < deadline:  # the clip is ~3 s long
-                f = src.wait_frame(5, newer_than=last)
+                f = src.wait_frame(15, newer_than=last)
                 assert f is not None, src.status()
                 last = f.seq
                 if f.pts is not None:
