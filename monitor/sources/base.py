@@ -114,6 +114,17 @@ class _Health:
     frames: int = 0
 
 
+def _detached(err: SourceError) -> SourceError:
+    """Return err without its traceback and chained exceptions, which the source keeps until the next error.
+
+    A traceback holds the failed session's frames and with them its decoder (FFmpeg's threads, its buffers):
+    kept as `last_error` it would keep one dead connection's decoder alive per camera.
+    """
+    err.__traceback__ = None
+    err.__context__ = err.__cause__ = None
+    return err
+
+
 class CameraSource(ABC):
     """One camera read on its own daemon thread; `latest()` always returns at once, never blocks on I/O."""
 
@@ -262,6 +273,7 @@ class CameraSource(ABC):
 
     def _count_error(self, err: SourceError) -> None:
         """Count an error that does not end the session (one corrupt picture)."""
+        err = _detached(err)
         with self._cond:
             self._health.errors[err.reason] = self._health.errors.get(err.reason, 0) + 1
             self._health.last_error = err
@@ -270,6 +282,7 @@ class CameraSource(ABC):
     # -- the thread --------------------------------------------------------------------------------
 
     def _fail(self, err: SourceError) -> None:
+        err = _detached(err)
         with self._cond:
             h = self._health
             repeated = not h.up and h.last_error is not None and h.last_error.reason == err.reason

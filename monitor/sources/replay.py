@@ -8,6 +8,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from .avtools import av_error, quiet_ffmpeg
 from .base import SourceError
@@ -40,6 +41,7 @@ def iter_video(path: str | Path, every_s: float) -> Iterator[tuple[float, np.nda
         stream.thread_type = "AUTO"  # one file, nothing else to share the cores with
         start: float | None = None
         target = 0.0
+        scaler = VideoReformatter()
         try:
             for frame in container.decode(stream):
                 t = seconds(frame.pts, frame.time_base or stream.time_base)
@@ -53,7 +55,7 @@ def iter_video(path: str | Path, every_s: float) -> Iterator[tuple[float, np.nda
                     continue
                 if problem := size_problem(frame.width, frame.height):
                     raise SourceError("bad_size", f"{name}: {problem}")
-                yield t, to_bgr(frame)
+                yield t, to_bgr(frame, scaler)
                 # Skip the targets this frame already covers (a gap in the video yields one frame, not many).
                 target = (int((t + 1e-6) // every_s) + 1) * every_s
         except SourceError:

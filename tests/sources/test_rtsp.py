@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import threading
@@ -131,6 +132,38 @@ def test_killed_server_goes_down_then_recovers(fast: SourceOptions) -> None:
     assert up.reconnects > down.reconnects and up.reconnects >= refused.reconnects >= 1
     assert sum(up.errors.values()) >= 2
     assert after is not None and after.size == (768, 432)
+
+
+def live_decoders() -> int:
+    """PyAV decoders alive in this process (each holds FFmpeg's decoder threads and buffers while it lives)."""
+    gc.collect()
+    return sum(type(o).__name__ == "VideoCodecContext" for o in gc.get_objects())
+
+
+def test_reconnects_leave_no_decoder_behind(short_clip: Path, fast: SourceOptions) -> None:
+    # The server comes back at once, so the error that ended each session ("stream ended") stays the camera's
+    # last error until the next one: it must not keep that dead session's decoder (and its threads) alive.
+    # Counted as objects, not threads: FFmpeg's scaler starts and ends threads of its own now and then.
+    with RtspServer(short_clip, name="cam") as srv:
+        src = open_source(cam(srv.url, every=0.5), fast)
+        src.start()
+        try:
+            last = distinct_frames(src, 2)[-1].seq
+            before = live_decoders()
+            for _ in range(3):
+                reconnects = src.status().reconnects
+                srv.kill()
+                srv.start()
+                wait_until(src, lambda st, r=reconnects: st.up and st.reconnects > r, 30)  # type: ignore[misc]
+                frame = src.wait_frame(20, newer_than=last)
+                assert frame is not None, src.status()
+                last = frame.seq
+            after = live_decoders()
+            st = src.status()
+        finally:
+            assert src.stop(10)
+    assert after == before, (before, after)
+    assert st.last_error is not None and st.last_error.__traceback__ is None
 
 
 def test_frozen_server_is_a_timeout_and_recovers(fast: SourceOptions) -> None:
