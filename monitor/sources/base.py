@@ -189,7 +189,8 @@ class CameraSource(ABC):
             try:
                 image = pending.convert()
             except Exception as exc:  # a conversion failure loses one picture, never the camera
-                self._count_error(SourceError("decode", f"cannot convert picture: {type(exc).__name__}"))
+                self._count_error(exc if isinstance(exc, SourceError)
+                                  else SourceError("decode", f"cannot convert picture: {type(exc).__name__}"))
                 with self._cond:
                     if self._pending is pending:
                         self._pending = None

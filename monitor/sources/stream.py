@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -22,6 +23,9 @@ a stream whose keyframes FFmpeg never flags is then decoded anyway."""
 
 MAX_DECODE_ERRORS = 30
 """Pictures in a row that fail to decode before the connection is dropped and opened again."""
+
+MAX_KEYFRAME_FAILURES = 3
+"""Taken keyframes in a row that fail to decode (keyframes-only mode) before the connection is opened again."""
 
 
 def local_path(url: str) -> str:
@@ -51,6 +55,52 @@ def to_bgr(frame: av.VideoFrame, scaler: VideoReformatter | None = None) -> np.n
     if scaler is None:
         scaler = VideoReformatter()
     return scaler.reformat(frame, format="bgr24", threads=1).to_ndarray()
+
+
+class KeyframeDecoder:
+    """Decodes one keyframe packet when a sample takes it (keyframes-only mode).
+
+    Keyframes that no sample takes are never decoded: a camera with a keyframe every second sampled every
+    10 s decodes one keyframe in ten. It borrows the reader's decoder, idle in this mode (one decoder per
+    camera, not two: each holds megabytes of picture buffers); when the reader goes back to decoding every
+    frame it retires this object, and a keyframe still waiting to be taken is decoded on a decoder of its own.
+    The reader thread only reads `failures`, which makes it reconnect when taken keyframes keep failing.
+    """
+
+    def __init__(self, reader_ctx: av.VideoCodecContext, scaler: VideoReformatter) -> None:
+        self._ctx = reader_ctx
+        self._shared = True
+        self._lock = threading.Lock()
+        self._scaler = scaler  # used under the source's conversion lock, like every call of this object
+        self.failures = 0  # taken keyframes in a row that did not decode
+
+    def retire(self) -> None:
+        """Give the decoder back to the reader (waits for a decode in progress)."""
+        with self._lock:
+            self._shared = False
+
+    def __call__(self, packet: av.Packet) -> np.ndarray:
+        """Return the keyframe's picture as BGR; SourceError('decode') when it does not decode."""
+        try:
+            with self._lock:
+                ctx = self._ctx if self._shared else self._own_decoder()
+                pictures = ctx.decode(packet) + ctx.decode(None)  # draining gets the picture out now
+                ctx.flush_buffers()  # and re-arms the decoder for the next keyframe
+        except Exception as exc:
+            self.failures += 1
+            raise av_error(exc, "decode", 0.0, float("inf")) from None
+        if not pictures:
+            self.failures += 1
+            raise SourceError("decode", "keyframe gave no picture")
+        self.failures = 0
+        return to_bgr(pictures[-1], self._scaler)
+
+    def _own_decoder(self) -> av.VideoCodecContext:
+        ctx = av.CodecContext.create(self._ctx.codec.name, "r")
+        ctx.thread_count = 1
+        if self._ctx.extradata:  # parameter sets from the SDP or the container (cameras repeat them in-band)
+            ctx.extradata = self._ctx.extradata
+        return ctx  # type: ignore[return-value]
 
 
 class Pacer:
@@ -126,6 +176,11 @@ class StreamSource(CameraSource):
         stall_limit = self.options.no_frame_timeout
         mode: DecodeMode = "all"
         self._apply_mode(ctx, mode)
+        # Keyframes-only mode hands over undecoded keyframes, decoded only when taken (not for consumer-paced
+        # files, which hand over every sample anyway and wait for it).
+        lazy = not consumer_paced
+        keyframes: KeyframeDecoder | None = None
+        size = (0, 0)  # of the last picture the reader decoded itself
         keyed = False  # a keyframe has been seen in this session
         session_start = last_picture = time.monotonic()
         decode_errors = 0
@@ -171,14 +226,25 @@ class StreamSource(CameraSource):
                 wanted = choose_decode_mode(sample_every, interval)
                 if wanted != mode:
                     mode = wanted
+                    if keyframes is not None:
+                        keyframes.retire()
+                        keyframes = None
                     self._apply_mode(ctx, mode)
+                if mode == "keyframes" and lazy and size != (0, 0):
+                    if keyframes is None:
+                        keyframes = KeyframeDecoder(ctx, self._scaler)
+                    elif keyframes.failures >= MAX_KEYFRAME_FAILURES:
+                        raise SourceError("decode", f"{keyframes.failures} keyframes in a row did not decode")
+                    if pacer and not self._pace(pacer, packet, t, tb):
+                        return
+                    self._offer(partial(keyframes, packet), size[0], size[1], t)
+                    last_picture = time.monotonic()
+                    continue
             elif mode == "keyframes" or (not keyed and now - session_start < KEYFRAME_GRACE_S):
                 # Keyframes-only mode, or joined mid-GOP: the packet is read (stream stays live), not decoded.
                 continue
-            if pacer:
-                due = seconds(packet.dts, tb) if packet.dts is not None else t
-                if due is not None and not self._sleep(pacer.delay(due, time.monotonic())):
-                    return
+            if pacer and not self._pace(pacer, packet, t, tb):
+                return
             try:
                 pictures = self._decode(ctx, packet, mode)
             except Exception as exc:
@@ -194,6 +260,7 @@ class StreamSource(CameraSource):
                 continue
             decode_errors = 0
             pic = pictures[-1]  # newest only: older ones would be replaced before anyone looked
+            size = (pic.width, pic.height)
             pts = seconds(pic.pts, tb) if pic.pts is not None else t
             if consumer_paced:
                 if pts is not None and pts < next_sample - 1e-6:
@@ -206,6 +273,11 @@ class StreamSource(CameraSource):
             else:
                 self._offer(partial(to_bgr, pic, self._scaler), pic.width, pic.height, pts)
             last_picture = time.monotonic()
+
+    def _pace(self, pacer: Pacer, packet: av.Packet, t: float | None, tb: float | None) -> bool:
+        """Wait until a realtime file's packet is due; return False when stopped meanwhile."""
+        due = seconds(packet.dts, tb) if packet.dts is not None else t
+        return due is None or self._sleep(pacer.delay(due, time.monotonic()))
 
     def _apply_mode(self, ctx: av.VideoCodecContext, mode: DecodeMode) -> None:
         # Switching happens on a keyframe, so dropping the decoder's held-back picture loses nothing useful.
