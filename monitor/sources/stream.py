@@ -15,7 +15,7 @@ from av.video.reformatter import VideoReformatter
 from ..config import CameraConfig
 from .avtools import av_error, av_options, quiet_ffmpeg, scheme
 from .base import CameraSource, SourceError, SourceOptions
-from .decode import DecodeMode, KeyframeClock, choose_decode_mode
+from .decode import DecodeMode, KeyframeClock, choose_decode_mode, size_problem
 
 KEYFRAME_GRACE_S = 5.0
 """After connecting, packets before the first keyframe are skipped (they cannot decode) for at most this long;
@@ -93,7 +93,10 @@ class KeyframeDecoder:
             self.failures += 1
             raise SourceError("decode", "keyframe gave no picture")
         self.failures = 0
-        return to_bgr(pictures[-1], self._scaler)
+        pic = pictures[-1]
+        if problem := size_problem(pic.width, pic.height):  # the size announced was that of an earlier picture
+            raise SourceError("bad_size", problem)
+        return to_bgr(pic, self._scaler)
 
     def _own_decoder(self) -> av.VideoCodecContext:
         ctx = av.CodecContext.create(self._ctx.codec.name, "r")
