@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import av
 import numpy as np
+from av.codec.context import Flags2
 from av.video.reformatter import VideoReformatter
 
 from ..config import CameraConfig
@@ -58,7 +59,7 @@ def to_bgr(frame: av.VideoFrame, scaler: VideoReformatter | None = None) -> np.n
 
 
 class KeyframeDecoder:
-    """Decodes one keyframe packet when a sample takes it (keyframes-only mode).
+    """Decodes a keyframe (its packets: parameter sets, slices) when a sample takes it (keyframes-only mode).
 
     Keyframes that no sample takes are never decoded: a camera with a keyframe every second sampled every
     10 s decodes one keyframe in ten. It borrows the reader's decoder, idle in this mode (one decoder per
@@ -79,12 +80,15 @@ class KeyframeDecoder:
         with self._lock:
             self._shared = False
 
-    def __call__(self, packet: av.Packet) -> np.ndarray:
+    def __call__(self, packets: tuple[av.Packet, ...]) -> np.ndarray:
         """Return the keyframe's picture as BGR; SourceError('decode') when it does not decode."""
         try:
             with self._lock:
                 ctx = self._ctx if self._shared else self._own_decoder()
-                pictures = ctx.decode(packet) + ctx.decode(None)  # draining gets the picture out now
+                pictures = []
+                for packet in packets:  # all slices first: draining after each would give partial pictures
+                    pictures += ctx.decode(packet)
+                pictures += ctx.decode(None)  # draining gets the picture out now
                 ctx.flush_buffers()  # and re-arms the decoder for the next keyframe
         except Exception as exc:
             self.failures += 1
@@ -101,6 +105,7 @@ class KeyframeDecoder:
     def _own_decoder(self) -> av.VideoCodecContext:
         ctx = av.CodecContext.create(self._ctx.codec.name, "r")
         ctx.thread_count = 1
+        ctx.flags2 = self._ctx.flags2
         if self._ctx.extradata:  # parameter sets from the SDP or the container (cameras repeat them in-band)
             ctx.extradata = self._ctx.extradata
         return ctx  # type: ignore[return-value]
@@ -170,6 +175,10 @@ class StreamSource(CameraSource):
 
     def _read(self, container: av.container.InputContainer, stream: av.VideoStream) -> None:
         ctx = stream.codec_context
+        if not self.is_file:
+            # RTP depacketisers (FFmpeg's RTSP) hand over one slice per packet; without this flag the decoder
+            # takes each packet for a whole picture and a multi-slice camera's frames come out in bands of grey.
+            ctx.flags2 |= Flags2.chunks
         tb = float(stream.time_base) if stream.time_base is not None else None
         sample_every = self.camera.sample_every
         consumer_paced = self.is_file and not self.camera.realtime
@@ -183,6 +192,8 @@ class StreamSource(CameraSource):
         # files, which hand over every sample anyway and wait for it).
         lazy = not consumer_paced
         keyframes: KeyframeDecoder | None = None
+        group: list[av.Packet] = []  # packets of the keyframe being read, in keyframes-only mode
+        group_t: float | None = None
         size = (0, 0)  # of the last picture the reader decoded itself
         keyed = False  # a keyframe has been seen in this session
         session_start = last_picture = time.monotonic()
@@ -221,6 +232,17 @@ class StreamSource(CameraSource):
             t = seconds(packet.pts if packet.pts is not None else packet.dts, tb)
             if t is not None:
                 last_t = max(last_t, t)
+            if group and not (packet.is_keyframe and (t is None or group_t is None or t == group_t)):
+                # A keyframe may come as several packets sharing its time (parameter sets, then one per slice):
+                # it is handed over whole once a packet of the next picture arrives.
+                assert keyframes is not None
+                if keyframes.failures >= MAX_KEYFRAME_FAILURES:
+                    raise SourceError("decode", f"{keyframes.failures} keyframes in a row did not decode")
+                if pacer and not self._pace(pacer, group[0], group_t, tb):
+                    return
+                self._offer(partial(keyframes, tuple(group)), size[0], size[1], group_t)
+                last_picture = time.monotonic()
+                group, group_t = [], None
             if packet.is_keyframe:
                 clock.add(t + loop_offset if t is not None else now)
                 keyed = True
@@ -236,12 +258,9 @@ class StreamSource(CameraSource):
                 if mode == "keyframes" and lazy and size != (0, 0):
                     if keyframes is None:
                         keyframes = KeyframeDecoder(ctx, self._scaler)
-                    elif keyframes.failures >= MAX_KEYFRAME_FAILURES:
-                        raise SourceError("decode", f"{keyframes.failures} keyframes in a row did not decode")
-                    if pacer and not self._pace(pacer, packet, t, tb):
-                        return
-                    self._offer(partial(keyframes, packet), size[0], size[1], t)
-                    last_picture = time.monotonic()
+                    if group_t is None:
+                        group_t = t
+                    group.append(packet)
                     continue
             elif mode == "keyframes" or (not keyed and now - session_start < KEYFRAME_GRACE_S):
                 # Keyframes-only mode, or joined mid-GOP: the packet is read (stream stays live), not decoded.

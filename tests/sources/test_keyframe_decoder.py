@@ -47,9 +47,9 @@ def test_keyframes_decode_alone_shared_then_on_their_own_decoder(short_clip: Pat
         ctx.skip_frame = "NONKEY"  # as the reader sets it in this mode
         dec = KeyframeDecoder(ctx, VideoReformatter())
         # Out of order on purpose: each keyframe stands alone.
-        got = {i: dec(packets[i]) for i in (2, 0)}
+        got = {i: dec((packets[i],)) for i in (2, 0)}
         dec.retire()  # the reader takes its decoder back: a waiting keyframe still decodes, on another one
-        got[1] = dec(packets[1])
+        got[1] = dec((packets[1],))
     for i, image in got.items():
         assert image.shape == (432, 768, 3) and image.dtype == np.uint8
         assert np.abs(image.astype(int) - want[i]).mean() < 1.0, i
@@ -63,9 +63,9 @@ def test_a_keyframe_that_does_not_decode_is_a_counted_decode_error(short_clip: P
         garbage = av.Packet(b"\x00\x00\x00\x01" + bytes(range(256)) * 40)
         for n in (1, 2):
             with pytest.raises(SourceError) as err:
-                dec(garbage)
+                dec((garbage,))
             assert err.value.reason == "decode" and dec.failures == n
-        assert dec(packets[0]).shape == (432, 768, 3)
+        assert dec((packets[0],)).shape == (432, 768, 3)
         assert dec.failures == 0  # only failures in a row make the reader reconnect
 
 
@@ -73,9 +73,9 @@ def test_untaken_keyframes_are_never_decoded(short_clip: Path, monkeypatch: pyte
     calls = []
     real = KeyframeDecoder.__call__
 
-    def counted(self: KeyframeDecoder, packet: av.Packet) -> np.ndarray:
-        calls.append(packet.pts)
-        return real(self, packet)
+    def counted(self: KeyframeDecoder, packets: tuple[av.Packet, ...]) -> np.ndarray:
+        calls.append(packets[0].pts)
+        return real(self, packets)
 
     monkeypatch.setattr(KeyframeDecoder, "__call__", counted)
     # A keyframe every second, sampled every 3 s: two keyframes in three are read and skipped.
