@@ -58,6 +58,21 @@ def to_bgr(frame: av.VideoFrame, scaler: VideoReformatter | None = None) -> np.n
     return scaler.reformat(frame, format="bgr24", threads=1).to_ndarray()
 
 
+def decode_alone(ctx: av.VideoCodecContext, packets: tuple[av.Packet, ...]) -> list[av.VideoFrame]:
+    """Decode one keyframe's packets on their own and return its picture(s) at once.
+
+    Decoders hold a picture back for B-frame reordering; fed keyframes alone that delay would be a whole GOP.
+    Draining (after all the slices: after each, the picture would come out partial) gets this keyframe's picture
+    out now; flush_buffers re-arms the decoder for the next one.
+    """
+    pictures: list[av.VideoFrame] = []
+    for packet in packets:
+        pictures += ctx.decode(packet)
+    pictures += ctx.decode(None)
+    ctx.flush_buffers()
+    return pictures
+
+
 class KeyframeDecoder:
     """Decodes a keyframe (its packets: parameter sets, slices) when a sample takes it (keyframes-only mode).
 
@@ -84,12 +99,7 @@ class KeyframeDecoder:
         """Return the keyframe's picture as BGR; SourceError('decode') when it does not decode."""
         try:
             with self._lock:
-                ctx = self._ctx if self._shared else self._own_decoder()
-                pictures = []
-                for packet in packets:  # all slices first: draining after each would give partial pictures
-                    pictures += ctx.decode(packet)
-                pictures += ctx.decode(None)  # draining gets the picture out now
-                ctx.flush_buffers()  # and re-arms the decoder for the next keyframe
+                pictures = decode_alone(self._ctx if self._shared else self._own_decoder(), packets)
         except Exception as exc:
             self.failures += 1
             raise av_error(exc, "decode", 0.0, float("inf")) from None
@@ -310,9 +320,5 @@ class StreamSource(CameraSource):
     @staticmethod
     def _decode(ctx: av.VideoCodecContext, packet: av.Packet, mode: DecodeMode) -> list[av.VideoFrame]:
         if mode == "keyframes":
-            # Decoders hold a picture back for B-frame reordering; fed keyframes alone that delay would be a
-            # whole GOP. Draining gets this keyframe's picture out now; flush_buffers re-arms the decoder.
-            pictures = ctx.decode(packet) + ctx.decode(None)
-            ctx.flush_buffers()
-            return pictures
+            return decode_alone(ctx, (packet,))
         return ctx.decode(packet)
