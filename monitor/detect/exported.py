@@ -31,17 +31,10 @@ class ExportedDetector(Detector):
     def __init__(self, cfg: DetectorConfig, kind: str, model: ResolvedModel, meta: ModelMeta, *,
                  on_batch: BatchCallback | None = None) -> None:
         """Check the model suits ``kind`` and set the input size: the export's own unless it is dynamic."""
-        if model.kind is not None and model.kind != kind:
-            raise ValueError(f"model {Path(model.path).name!r} is a {model.kind} model, not a {kind} model "
-                             f"(check detector.model / detector.head_model)")
+        classes = model.classes_for(kind, Path(model.path).name)
         if meta.task not in _TASKS:
             raise ValueError(f"model {Path(model.path).name!r} has task {meta.task!r}; person/head counting "
                              f"needs one of {_TASKS}")
-        if model.info is not None:
-            classes = model.info.classes
-        else:
-            # COCO class 0 is 'person'; a head model of unknown origin keeps every class it has.
-            classes = (0,) if kind == "person" else None
         super().__init__(name=Path(model.path.rstrip("/")).name, kind=kind, max_batch=cfg.max_batch,
                          classes=classes, on_batch=on_batch)
         self.model_ref = model

@@ -76,6 +76,19 @@ class ResolvedModel:
         """Return 'person' or 'head' for known models, None when unknown."""
         return self.info.kind if self.info else None
 
+    def classes_for(self, kind: str, label: str) -> tuple[int, ...] | None:
+        """Return the classes to keep when counting `kind` with this model (None: all); ValueError if it cannot.
+
+        label names the model in the error (never a URL with credentials).
+        """
+        if self.kind is not None and self.kind != kind:
+            raise ValueError(f"model {label!r} is a {self.kind} model, not a {kind} model "
+                             f"(check detector.model / detector.head_model)")
+        if self.info is not None:
+            return self.info.classes
+        # COCO class 0 is 'person'; a head model of unknown origin keeps every class it has.
+        return (0,) if kind == "person" else None
+
 
 def _entry(name: str, raw: Any, source: Path) -> ModelInfo:
     """Build one ModelInfo from its YAML mapping, with errors that name the entry."""

@@ -38,10 +38,7 @@ class TorchDetector(Detector):
         path = Path(resolved.path)
         if resolved.is_url or path.suffix != ".pt":
             raise ValueError(f"the torch backend runs .pt models, not {path.name!r}")
-        if resolved.kind is not None and resolved.kind != kind:
-            raise ValueError(f"model {path.name!r} is a {resolved.kind} model, not a {kind} model "
-                             f"(check detector.model / detector.head_model)")
-        classes = resolved.info.classes if resolved.info else ((0,) if kind == "person" else None)
+        classes = resolved.classes_for(kind, path.name)
         name = resolved.info.name if resolved.info else path.name
         super().__init__(name=name, kind=kind, max_batch=cfg.max_batch, classes=classes, on_batch=on_batch)
         import torch

@@ -65,14 +65,7 @@ class UltralyticsDetector(Detector):
                                "model")
         model = (model_path if isinstance(model_path, ResolvedModel)
                  else resolve_model(model_path, base_dir=base_dir))
-        if model.kind is not None and model.kind != kind:
-            raise ValueError(f"model {_model_name(model)!r} is a {model.kind} model, not a {kind} model "
-                             f"(check detector.model / detector.head_model)")
-        if model.info is not None:
-            classes = model.info.classes
-        else:
-            # COCO class 0 is 'person'; a head model of unknown origin keeps every class it has.
-            classes = (0,) if kind == "person" else None
+        classes = model.classes_for(kind, _model_name(model))
         super().__init__(name=_model_name(model), kind=kind, max_batch=cfg.max_batch, classes=classes,
                          on_batch=on_batch)
         if _is_openvino(model):
