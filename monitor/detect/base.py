@@ -124,7 +124,14 @@ def backend_class(backend: str) -> BackendFactory:
         known = ", ".join(sorted(BACKENDS))
         raise ValueError(f"unknown detector backend {backend!r}; known: {known}") from None
     module_name, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        # The runtime install (scripts/install.sh --runtime) has no torch/Ultralytics: say which install runs this.
+        raise RuntimeError(f"detector backend {backend!r} needs the Python package {exc.name!r}, which this "
+                           f"install lacks; the runtime install runs the OpenVINO exports only (backend auto or "
+                           f"openvino), the full install (scripts/install.sh) runs every backend") from None
+    cls = getattr(module, attr)
     if not (isinstance(cls, type) and issubclass(cls, Detector)):
         raise TypeError(f"{target} is not a Detector subclass")
     return cast(BackendFactory, cls)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from ..config import DetectorConfig
 from .base import KINDS, BatchCallback, Detector, backend_class
-from .choose import choose_backend
+from .choose import BackendChoice, bundled_export, choose_backend
 from .env import prepare_ultralytics_env
-from .models import resolve_model
+from .models import ModelError, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,25 @@ def settings_for(cfg: DetectorConfig, kind: str) -> DetectorConfig:
     return cfg.model_copy(update=update) if update else cfg
 
 
+def choose_for(cfg: DetectorConfig, name: str, state_dir: Path, base_dir: Path | None) -> BackendChoice:
+    """Return what runs model ``name``: its bundled OpenVINO export when usable, else ``choose_backend``.
+
+    A registry model is sha256-verified before anything loads; when neither the export nor the .pt can be
+    used, the ModelError says why for both.
+    """
+    bundled, why_not = bundled_export(cfg, name)
+    if bundled is not None:
+        return bundled
+    try:
+        model = resolve_model(name, base_dir=base_dir)
+    except ModelError as exc:
+        raise ModelError(f"{exc}; the bundled export cannot be used either: {why_not}" if why_not else str(exc)
+                         ) from None
+    if why_not:
+        log.warning("the bundled OpenVINO export is not used: %s", why_not)
+    return choose_backend(cfg, model, state_dir)
+
+
 def build_detectors(cfg: DetectorConfig, kinds: set[str], state_dir: Path, *, base_dir: Path | None = None,
                     on_batch: BatchCallback | None = None) -> dict[str, Detector]:
     """Load one detector per kind in ``kinds``; known models are sha256-verified first.
@@ -43,12 +62,14 @@ def build_detectors(cfg: DetectorConfig, kinds: set[str], state_dir: Path, *, ba
     """
     prepare_ultralytics_env(state_dir)
     wanted = sorted(kinds)  # stable load order: the same config logs the same sequence
-    resolved = {kind: resolve_model(model_for(cfg, kind), base_dir=base_dir) for kind in wanted}
+    choices = {kind: choose_for(settings_for(cfg, kind), model_for(cfg, kind), state_dir, base_dir)
+               for kind in wanted}
     out: dict[str, Detector] = {}
     for kind in wanted:
         kind_cfg = settings_for(cfg, kind)
-        choice = choose_backend(kind_cfg, resolved[kind], state_dir)
-        log.info("%s model %s runs on %s (%s)", kind, Path(choice.model.path).name, choice.backend, choice.reason)
+        choice = choices[kind]
+        log.info("%s model %s runs on %s (%s)", kind, Path(choice.model.path.rstrip("/")).name, choice.backend,
+                 choice.reason, extra={"model_file": choice.model.path, "sha256": choice.model.sha256})
         cls = backend_class(choice.backend)
         out[kind] = cls(kind_cfg, kind, choice.model, on_batch=on_batch)
     return out

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from ..config import DetectorConfig
-from .models import ResolvedModel, resolve_model
+from .models import MODELS_DIR, ModelError, ModelInfo, ResolvedModel, load_registry, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,53 @@ def find_export(model: ResolvedModel, fmt: str, cfg: DetectorConfig, folder: Pat
     if path.stat().st_mtime < source.stat().st_mtime:
         return None, f"{path} is older than {source.name}"
     return path, f"export {path}"
+
+
+def bundled_export(cfg: DetectorConfig, name: str, *, registry: dict[str, ModelInfo] | None = None,
+                   models_dir: Path = MODELS_DIR) -> tuple[BackendChoice | None, str]:
+    """Return the OpenVINO export shipped in models/exported/ for a registry .pt model, when it may run.
+
+    It runs with ``backend`` auto (on a CPU) or openvino, when OpenVINO is installed, its files match their
+    sha256, it was made from the .pt models.yaml names now (``source_sha256``), it has the same task, and its
+    input is dynamic or of size ``imgsz``. The .pt itself need not be installed (the runtime install has no
+    .pt). Returns (choice or None, why not).
+    """
+    if cfg.backend not in ("auto", "openvino") or (cfg.backend == "auto" and is_cuda(cfg.device)):
+        return None, ""
+    try:
+        registry = load_registry() if registry is None else registry
+    except ModelError as exc:
+        return None, str(exc)
+    info = registry.get(name)
+    if info is None or info.export_of is not None:
+        return None, ""
+    export = next((i for i in registry.values() if i.export_of == info.name), None)
+    if export is None:
+        return None, f"no bundled export of {info.name}"
+    if not _installed("openvino"):
+        return None, "openvino is not installed"
+    return _usable_bundled(cfg, info, export, registry, models_dir)
+
+
+def _usable_bundled(cfg: DetectorConfig, info: ModelInfo, export: ModelInfo, registry: dict[str, ModelInfo],
+                    models_dir: Path) -> tuple[BackendChoice | None, str]:
+    fix = f"re-make it with: {export.restore_hint()}"
+    if export.source_sha256 != info.sha256:
+        return None, (f"bundled export {export.name} was made from another {info.name} (sha256 "
+                      f"{export.source_sha256}, models.yaml has {info.sha256}); {fix}")
+    try:
+        resolved = resolve_model(export.name, registry=registry, models_dir=models_dir)
+    except ModelError as exc:
+        return None, str(exc)
+    from .openvino_backend import read_openvino_meta
+
+    meta = read_openvino_meta(Path(resolved.path))
+    if meta.task != info.task:
+        return None, f"bundled export {export.name} is a {meta.task} model, not {info.task}; {fix}"
+    if not meta.dynamic and meta.imgsz != (cfg.imgsz, cfg.imgsz):
+        return None, f"bundled export {export.name} was made at {meta.imgsz}, detector.imgsz is {cfg.imgsz}"
+    how = "configured" if cfg.backend == "openvino" else "auto"
+    return BackendChoice("openvino", resolved, f"{how}: bundled export of {info.name}"), ""
 
 
 def _export_hint(fmt: str, folder: Path) -> str:

@@ -44,6 +44,8 @@ class ModelInfo:
     package: str | None = None
     restore: str | None = None
     aliases: tuple[str, ...] = ()
+    export_of: str | None = None  # an export: the registry name of the .pt it was made from
+    source_sha256: str | None = None  # an export: the sha256 of that .pt when it was made
 
     def restore_hint(self) -> str:
         """Return the command that puts the original file back."""
@@ -109,7 +111,9 @@ def _entry(name: str, raw: Any, source: Path) -> ModelInfo:
                      licence=str(raw["licence"]),
                      classes=tuple(int(c) for c in classes) if classes is not None else None,
                      package=raw.get("package"), restore=raw.get("restore"),
-                     aliases=tuple(str(a) for a in raw.get("aliases", ())))
+                     aliases=tuple(str(a) for a in raw.get("aliases", ())),
+                     export_of=raw.get("export_of"),
+                     source_sha256=str(raw["source_sha256"]).lower() if raw.get("source_sha256") else None)
 
 
 def load_registry(path: Path = REGISTRY_FILE) -> dict[str, ModelInfo]:
@@ -181,10 +185,11 @@ def sha256_tree(path: Path) -> str:
 def verify(info: ModelInfo, path: Path) -> str:
     """Check a known model's file; return its sha256 or raise ModelError saying how to restore it."""
     fix = f"restore it with: {info.restore_hint()}"
-    if not path.is_file():
+    folder = info.export_of is not None  # exports are folders (OpenVINO: .xml, .bin, metadata.yaml)
+    if not (path.is_dir() if folder else path.is_file()):
         raise ModelError(f"model file {path} for {info.name!r} is missing (expected sha256 {info.sha256}); "
                          f"{fix}")
-    digest = sha256_file(path)
+    digest = sha256_tree(path) if folder else sha256_file(path)
     if digest != info.sha256:
         raise ModelError(f"model file {path} for {info.name!r} is corrupted or replaced: sha256 {digest}, "
                          f"expected {info.sha256}; {fix}")

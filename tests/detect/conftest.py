@@ -22,7 +22,9 @@ def detect_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pose_detector(detect_state_dir: Path) -> Detector:
-    """Return the bundled yolo11n-pose model, loaded once for the whole session."""
+    """Return the bundled yolo11n-pose .pt on Ultralytics, loaded once for the whole session."""
     from monitor.detect import build_detectors
 
-    return build_detectors(DetectorConfig.model_validate({}), {"person"}, detect_state_dir)["person"]
+    # The Ultralytics backend on the .pt: the reference the exported backends are compared with.
+    return build_detectors(DetectorConfig.model_validate({"backend": "ultralytics"}), {"person"},
+                           detect_state_dir)["person"]

@@ -168,6 +168,7 @@ def test_other_paths_pass_through_with_their_hash(tmp_path: Path, pose_file: Pat
 
 
 def test_unknown_name_lists_known_models(tmp_path: Path) -> None:
-    known = r"\(yolo11n-head, yolo11n-head\.pt, yolo11n-pose, yolo11n-pose\.pt\)"
+    known = (r"\(yolo11n-head, yolo11n-head\.pt, yolo11n-head_openvino_model, yolo11n-pose, yolo11n-pose\.pt, "
+             r"yolo11n-pose_openvino_model\)")
     with pytest.raises(ModelError, match=rf"'yolo99x.pt' is neither a known name {known}"):
         resolve_model("yolo99x.pt", base_dir=tmp_path)

@@ -94,14 +94,15 @@ def test_head_zone_without_head_model_is_a_clear_error(detect_state_dir: Path) -
 
 
 def test_head_model_runs_with_its_own_size_and_confidence(detect_state_dir: Path) -> None:
-    dets = build_detectors(DetectorConfig.model_validate({}), {"person", "head"}, detect_state_dir)
+    dets = build_detectors(DetectorConfig.model_validate({"backend": "ultralytics"}), {"person", "head"},
+                           detect_state_dir)
     assert (dets["head"]._args["imgsz"], dets["head"]._args["conf"]) == (960, 0.3)
     assert (dets["person"]._args["imgsz"], dets["person"]._args["conf"]) == (640, 0.25)
 
 
 def test_build_wires_the_batch_callback(detect_state_dir: Path) -> None:
     seen: list[tuple[str, int]] = []
-    cfg = DetectorConfig.model_validate({"max_batch": 2, "imgsz": 320})
+    cfg = DetectorConfig.model_validate({"max_batch": 2, "imgsz": 320, "backend": "ultralytics"})
     det = build_detectors(cfg, {"person"}, detect_state_dir,
                           on_batch=lambda m, s, n: seen.append((m, n)))["person"]
     assert det.name == "yolo11n-pose.pt" and det.max_batch == 2 and det.kind == "person"
@@ -117,7 +118,7 @@ def test_half_precision_uses_the_current_argument(detect_state_dir: Path, pose_d
     logger = logging.getLogger("ultralytics")
     logger.addHandler(handler)
     try:
-        cfg = DetectorConfig.model_validate({"half": True})
+        cfg = DetectorConfig.model_validate({"half": True, "backend": "ultralytics"})
         det = build_detectors(cfg, {"person"}, detect_state_dir)["person"]
         bus = asset("bus.jpg")
         assert len(det.predict([bus])[0]) == len(pose_detector.predict([bus])[0])  # fp32 on CPU either way
