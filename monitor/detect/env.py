@@ -100,7 +100,10 @@ def ultralytics_logs_to_stderr() -> None:
     """Send Ultralytics' log lines to stderr, so commands printing results (JSON lines) keep stdout clean.
 
     Ultralytics logs to stdout through its own handler. This imports it: call prepare_ultralytics_env first.
+    Without Ultralytics (the runtime install) there is nothing to redirect.
     """
+    if importlib.util.find_spec("ultralytics") is None:
+        return
     import ultralytics.utils  # noqa: F401 - sets up the "ultralytics" logger
 
     for handler in logging.getLogger("ultralytics").handlers:

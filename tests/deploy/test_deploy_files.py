@@ -120,10 +120,24 @@ def test_dockerfile_copies_only_existing_files_allowed_by_its_ignore_file():
 
 
 def test_healthcheck_command_is_valid_python():
-    (health,) = [a for i, a in dockerfile_instructions() if i == "HEALTHCHECK"]
-    argv = json.loads(health.split("CMD", 1)[1])
-    assert argv[:2] == ["python", "-c"]
-    compile(argv[2], "HEALTHCHECK", "exec")
+    checks = [a for i, a in dockerfile_instructions() if i == "HEALTHCHECK"]
+    assert len(checks) == 2  # the full and the runtime image
+    for health in checks:
+        argv = json.loads(health.split("CMD", 1)[1])
+        assert argv[:2] == ["python", "-c"]
+        compile(argv[2], "HEALTHCHECK", "exec")
+
+
+def test_default_image_is_the_runtime_install_without_torch():
+    ins = dockerfile_instructions()
+    starts = [n for n, (i, _) in enumerate(ins) if i == "FROM"]
+    stages = {ins[n][1].split()[-1]: ins[n:m] for n, m in zip(starts, [*starts[1:], len(ins)], strict=True)}
+    assert list(stages)[-1] == "runtime"
+    build = " ".join(a for _, a in stages["build"])
+    assert 'pip install -e ".[runtime]"' in build and '! .venv/bin/python -c "import torch"' in build
+    assert "export_openvino.py --check" in build and "torch.txt" not in build
+    assert "libgl1" not in " ".join(a for _, a in stages["runtime"])
+    assert any(i == "COPY" and a.startswith("--from=build-full") for i, a in stages["full"])
 
 
 def test_compose_services_and_mounts():

@@ -54,7 +54,10 @@ def metric_value(text: str, name: str, **labels: str) -> float | None:
 class ServiceProcess:
     """`onestop-monitor run --config <tmp>/config.yaml` with stdout captured to a file."""
 
-    def __init__(self, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None, *,
+                 python: str = sys.executable, args: list[str] | None = None) -> None:
+        """Write the config (free port, state dir in workdir); ``python``/``args``: another venv, extra options."""
+        self.python, self.args = python, list(args or [])
         self.port = free_port()
         config = dict(config)
         config.setdefault("service", {})
@@ -70,7 +73,8 @@ class ServiceProcess:
     def start(self, ready_timeout: float = 120.0) -> ServiceProcess:
         """Start the process and wait for /readyz."""
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(self.config_path)],
+        self.proc = subprocess.Popen([self.python, "-m", "monitor", "run", "--config", str(self.config_path),
+                                      *self.args],
                                      stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
         wait_until(lambda: self._alive() and httpx.get(self.base + "/readyz", timeout=2).status_code == 200,
                    ready_timeout, what=f"service ready (log: {self.log_tail()})")
