@@ -20,6 +20,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from .config import AppConfig, CameraConfig, ConfigError, LoadedConfig, load_config
 from .config.service import FileToken, TokensFileError, read_tokens_file
+from .config.shard import Shard, select_shard
 from .metrics import Metrics
 from .pipeline.analyse import kinds_needed
 from .redact import REDACTOR, redact_url
@@ -193,14 +194,16 @@ def access_secrets(loaded: LoadedConfig, tokens: list[FileToken]) -> list[str]:
 class Reloader:
     """Re-reads the config file and applies it to a running service; called on SIGHUP and by POST /reload."""
 
-    def __init__(self, services: Any, path: Path, log_level: str | None = None) -> None:
+    def __init__(self, services: Any, path: Path, log_level: str | None = None, shard: Shard | None = None) -> None:
         """Reload ``path`` into ``services`` (a monitor.api.deps.Services with a running engine).
 
         ``log_level`` (from ``run --log-level``) wins over the config's service.log_level on every reload.
+        ``shard``: the shard this process runs (fixed at start); only its sites of the new file are applied.
         """
         self.services = services
         self.path = Path(path)
         self.log_level = log_level
+        self.shard = shard
         self._lock = threading.Lock()  # one reload at a time; a second caller waits for the first
 
     def __call__(self) -> ReloadResult:
@@ -224,6 +227,8 @@ class Reloader:
             new = load_config(self.path)
         except ConfigError as exc:
             return ReloadResult(False, config_error_lines(exc))
+        if self.shard is not None:
+            new = LoadedConfig(select_shard(new.config, self.shard), new.path, new.warnings)
         try:
             tokens = load_file_tokens(new)
         except TokensFileError as exc:

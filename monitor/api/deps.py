@@ -40,6 +40,7 @@ class Services:
     reload: Callable[[], Any] | None = None  # a monitor.reload.Reloader: returns a ReloadResult
     file_tokens: list[FileToken] = field(default_factory=list)  # from service.tokens_file, re-read on reload
     extra: dict[str, Any] = field(default_factory=dict)
+    shard: Any = None  # a monitor.config.shard.Shard when this process runs one shard of the sites
 
 
 def get_services(request: Request) -> Services:

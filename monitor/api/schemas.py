@@ -41,7 +41,8 @@ class CameraOut(BaseModel):
     site: str
     name: str | None
     up: bool
-    last_frame_ts: float | None
+    last_frame_ts: float | None = Field(description="Unix time of the last frame.")
+    last_frame_at: dt.datetime | None = Field(None, description="The same time in the site's time zone, with offset.")
     last_frame_age_s: float | None
     reconnects: int
     error: str | None
@@ -57,13 +58,22 @@ class SiteOut(BaseModel):
     name: str
     province: str
     open: bool
-    at: dt.datetime
+    at: dt.datetime = Field(description="Time of this state, in the site's time zone with its UTC offset.")
     zones: list[ZoneOut]
     counters: list[CounterOut]
     cameras: list[CameraOut]
+
+
+class ShardOut(BaseModel):
+    """Which shard of the sites this process runs (rendezvous hashing of site ids)."""
+
+    index: int = Field(description="This process's shard, 0-based.")
+    count: int = Field(description="How many shards share the sites.")
+    sites: list[str] = Field(description="Ids of the sites this shard runs.")
 
 
 class StatusOut(BaseModel):
     """Every site's state."""
 
     sites: list[SiteOut]
+    shard: ShardOut | None = Field(None, description="Set when this process runs one shard of the config's sites.")

@@ -8,6 +8,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="listen address (default: service.host, 127.0.0.1)")
     p.add_argument("--port", type=int, help="listen port (default: service.port, 8000)")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="override service.log_level")
+    p.add_argument("--shard", help="run only the sites of shard I of N: 'I/N' (0-based) or 'ordinal/N' (I from a "
+                                   "StatefulSet pod's hostname); default service.shard / ONESTOP__SERVICE__SHARD")
 
 
 class _Server(uvicorn.Server):
@@ -91,16 +94,66 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """Bind and listen on host:port now, so a port in use is reported before anything slow starts.
+
+    uvicorn serves on this socket (``server.run(sockets=...)``); OSError when it cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restarts reuse TIME_WAIT
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def choose_shard(args: argparse.Namespace, loaded: Any) -> tuple[Any, Any]:
+    """Return (Shard or None, the config with only that shard's sites); ShardError for a bad spec."""
+    from ..config import LoadedConfig
+    from ..config.shard import parse_shard, select_shard
+
+    spec = args.shard or loaded.config.service.shard
+    if not spec:
+        return None, loaded
+    shard = parse_shard(spec)
+    return shard, LoadedConfig(select_shard(loaded.config, shard), loaded.path, loaded.warnings)
+
+
 def run(args: argparse.Namespace) -> int:
     """Start everything and block until stopped; return the exit status."""
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
-    cfg = loaded.config
-    setup_logging(args.log_level or cfg.service.log_level)
+    setup_logging(args.log_level or loaded.config.service.log_level)
     install_excepthooks()
     for w in loaded.warnings:
         log.warning("config warning", extra={"issue": str(w)})
+    from ..config.shard import ShardError
+
+    try:
+        shard, loaded = choose_shard(args, loaded)
+    except ShardError as exc:
+        log.error("cannot use the shard", extra={"error": str(exc)})
+        return 2
+    cfg = loaded.config
+    if shard is not None:
+        log.info("running one shard of the sites", extra={"shard": str(shard), "sites": len(cfg.sites),
+                                                          "site_ids": ",".join(s.id for s in cfg.sites)})
+        if not cfg.sites:
+            log.warning("this shard has no site: it serves an empty status until the config gains sites",
+                        extra={"shard": str(shard)})
+    host = args.host or cfg.service.host
+    port = args.port or cfg.service.port
+    try:
+        sock = listen_socket(host, port)
+    except OSError as exc:
+        log.error(f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop the program that holds it or "
+                  f"choose another port (--port, service.port)", extra={"host": host, "port": port})
+        return 2
 
     from ..config.service import TokensFileError
     from ..redact import REDACTOR
@@ -140,11 +193,12 @@ def run(args: argparse.Namespace) -> int:
     metrics.build_info.labels(__version__, cfg.detector.model).set(1)
     alerts = _alert_service(loaded, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens)
-    services.reload = Reloader(services, Path(args.config), log_level=args.log_level)
+    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens,
+                        shard=shard)
+    services.reload = Reloader(services, Path(args.config), log_level=args.log_level, shard=shard)
+    if shard is not None:
+        metrics.shard_info.labels(str(shard.index), str(shard.count)).set(1)
     app = create_app(services)
-    host = args.host or cfg.service.host
-    port = args.port or cfg.service.port
     if not _is_loopback(host) and not cfg.service.auth_enabled():
         log.warning("the API listens beyond this machine without tokens: anyone on the network can read it",
                     extra={"host": host})
@@ -169,13 +223,13 @@ def run(args: argparse.Namespace) -> int:
     engine.start()
     log.info("serving", extra={"host": host, "port": port, "version": __version__})
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
         engine.stop()
         if alerts is not None:
             alerts.stop()
     if not server.started:
-        log.error("HTTP server did not start (port in use?)", extra={"host": host, "port": port})
+        log.error("HTTP server did not start", extra={"host": host, "port": port})
         return 1
     log.info("stopped")
     return 0

@@ -78,6 +78,11 @@ class ServiceConfig(ConfigModel):
                                                                "unset.")
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig, title="Evidence snapshots",  # type: ignore[arg-type]
                                      description="Blurred pictures saved on alerts, with a retention period.")
+    shard: str | None = Field(None, pattern=r"^\s*(\d+|ordinal)\s*/\s*\d+\s*$", title="Shard",
+                              description="Run only the sites of shard 'I/N' (0-based; sites are spread by "
+                                          "rendezvous hashing of their id), or 'ordinal/N' to take I from the "
+                                          "hostname of a StatefulSet pod (name-2 -> 2). Unset: every site. "
+                                          "`run --shard` wins; `check-config --shards N` prints the plan.")
 
     def auth_enabled(self) -> bool:
         """Return True when /api/v1 needs a token (tokens or a tokens file are configured)."""

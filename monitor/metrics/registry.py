@@ -63,3 +63,5 @@ class Metrics:
                                          registry=r)
         self.build_info = Gauge("onestop_build_info", "Version of the running service.", ("version", "model"),
                                 registry=r)
+        self.shard_info = Gauge("onestop_shard_info", "1 on a process that runs shard `shard` of `shards` of the "
+                                "sites (absent when it runs every site).", ("shard", "shards"), registry=r)

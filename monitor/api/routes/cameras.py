@@ -31,7 +31,7 @@ def list_cameras(services: Services = Depends(get_services),
             continue
         for cam in site.cameras:
             if cam.id in snap.cameras:
-                out.append(camera_out(cam, snap.cameras[cam.id], now, site.id))
+                out.append(camera_out(cam, snap.cameras[cam.id], now, site.id, site.timezone))
     return out
 
 
