@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated
 
@@ -61,7 +60,7 @@ def post_reload(services: Annotated[Services, Depends(get_services)],
     if services.reload is None:
         raise HTTPException(503, "reload is not available in this process")
     result: ReloadResult = services.reload()
-    access_log.info(json.dumps({"event": "reload", "who": who.name, "applied": result.applied}))
+    access_log.info("reload", extra={"event": "reload", "who": who.name, "applied": result.applied})
     out = reload_out(result)
     if not result.applied:
         return JSONResponse(out.model_dump(), status_code=400)
