@@ -35,11 +35,12 @@ class DetectorConfig(ConfigModel):
     imgsz: int = Field(640, ge=32, le=4096, title="Image size", description="Inference size in pixels.")
     conf: float = Field(0.25, gt=0.0, lt=1.0, title="Confidence", description="Minimum detection confidence.")
     iou: float = Field(0.6, gt=0.0, lt=1.0, title="NMS IoU", description="IoU threshold for non-maximum suppression.")
-    backend: Literal["auto", "ultralytics", "openvino", "onnxruntime", "torch"] = Field(
+    backend: Literal["auto", "ultralytics", "openvino", "onnxruntime", "torch", "triton"] = Field(
         "auto", title="Backend",
         description="What runs the model: 'auto' (the fastest available, see README 'Performance'), 'ultralytics' "
                     "(any format), 'openvino' / 'onnxruntime' (exports, without torch), 'torch' (.pt, GPU-side "
-                    "pre/post-processing).")
+                    "pre/post-processing), 'triton' (model: http://host:8000/<name> of a Triton Inference Server, "
+                    "see deploy/triton/; pre/post-processing here, without torch).")
     device: str = Field("cpu", title="Device", description="'cpu', 'cuda', 'cuda:0', or an Ultralytics device string.")
     half: bool = Field(False, title="Half precision", description="fp16 inference (GPU only).")
     max_batch: int = Field(8, ge=1, le=1024, title="Max batch",

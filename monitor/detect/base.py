@@ -30,6 +30,7 @@ BACKENDS: Mapping[str, str] = MappingProxyType({
     "openvino": "monitor.detect.openvino_backend:OpenVINODetector",
     "onnxruntime": "monitor.detect.onnx_backend:ONNXRuntimeDetector",
     "torch": "monitor.detect.torch_gpu:TorchDetector",
+    "triton": "monitor.detect.triton_backend:TritonDetector",
 })
 
 

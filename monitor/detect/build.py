@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from ..config import DetectorConfig
+from ..redact import redact_url
 from .base import KINDS, BatchCallback, Detector, backend_class
 from .choose import BackendChoice, bundled_export, choose_backend
 from .env import prepare_ultralytics_env
@@ -69,7 +70,7 @@ def build_detectors(cfg: DetectorConfig, kinds: set[str], state_dir: Path, *, ba
         kind_cfg = settings_for(cfg, kind)
         choice = choices[kind]
         log.info("%s model %s runs on %s (%s)", kind, Path(choice.model.path.rstrip("/")).name, choice.backend,
-                 choice.reason, extra={"model_file": choice.model.path, "sha256": choice.model.sha256})
+                 choice.reason, extra={"model_file": redact_url(choice.model.path), "sha256": choice.model.sha256})
         cls = backend_class(choice.backend)
         out[kind] = cls(kind_cfg, kind, choice.model, on_batch=on_batch)
     return out

@@ -162,6 +162,11 @@ def choose_backend(cfg: DetectorConfig, model: ResolvedModel, state_dir: Path | 
     want = cfg.backend
     if want == "ultralytics":
         return BackendChoice("ultralytics", model, "configured")
+    if want == "triton":
+        if fmt != "url" or not model.path.lower().startswith(("http://", "https://")):
+            raise ValueError("detector.backend 'triton' needs detector.model as a Triton URL, "
+                             "http://host:8000/<model name> (see deploy/triton/)")
+        return BackendChoice("triton", model, "configured")
     if want == "torch":
         if fmt != "pt":
             raise ValueError(f"detector.backend 'torch' runs .pt models; {model.path} is {fmt}")
