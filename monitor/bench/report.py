@@ -44,6 +44,8 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "cpu_cores": _r(float(result["cpu_cores"]), 2),
         "server_cores": _r(float(result.get("server_cores", 0.0)), 2),
         "backend": result.get("backend"),
+        "model_file": result.get("model_file"),
+        "size": result.get("size"),
         "device": result.get("spec", {}).get("device"),
         "source": result.get("spec", {}).get("source"),
         "decode_modes": result.get("decode_modes"),

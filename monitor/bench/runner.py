@@ -40,6 +40,7 @@ class BenchOptions:
     clip: Path = Path()
     cache_dir: Path = Path()
     queue_manager_s: float = 20.0  # 0 skips the QueueManager comparison
+    size: tuple[int, int] = (1280, 720)  # stream width, height: 1280x720 main streams, 640x360 substreams
 
 
 def _cpu_seconds(pid: int | None) -> float:
@@ -65,7 +66,8 @@ def ensure_export(opts: BenchOptions, state_dir: Path) -> str | None:
 
     The export runs in a subprocess, so torch stays out of the measured process. None: no export applies.
     """
-    from ..detect.choose import exports_dir, find_export, is_cuda
+    from ..config import DetectorConfig
+    from ..detect.choose import bundled_export, exports_dir, find_export, is_cuda
     from ..detect.models import resolve_model
 
     if is_cuda(opts.device) or opts.backend not in ("auto", "openvino", "onnxruntime"):
@@ -73,12 +75,13 @@ def ensure_export(opts: BenchOptions, state_dir: Path) -> str | None:
     fmt = "onnx" if opts.backend == "onnxruntime" else "openvino"
     if importlib.util.find_spec("openvino" if fmt == "openvino" else "onnxruntime") is None:
         return None
+    cfg = DetectorConfig.model_validate({"model": opts.model, "imgsz": opts.imgsz, "backend": opts.backend})
+    bundled, _ = bundled_export(cfg, opts.model)
+    if bundled is not None:
+        return f"bundled {bundled.model.path} (models/exported, as the service runs it)"
     model = resolve_model(opts.model)
     if not model.path.endswith(".pt"):
         return None
-    from ..config import DetectorConfig
-
-    cfg = DetectorConfig.model_validate({"model": opts.model, "imgsz": opts.imgsz})
     folder = exports_dir(state_dir)
     found, _ = find_export(model, fmt, cfg, folder)
     if found is not None:
@@ -128,8 +131,9 @@ def run_bench(opts: BenchOptions, say: Any = print) -> dict[str, Any]:
     state_dir = opts.cache_dir / "state"
     work = opts.cache_dir / f"run-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
-    say(f"preparing the clip: {opts.clip.name} -> 1280x720 H.264, 2 s GOP (once, cached in {opts.cache_dir})")
-    clip = prepare_clip(opts.clip, opts.cache_dir, ClipSpec())
+    w, h = opts.size
+    say(f"preparing the clip: {opts.clip.name} -> {w}x{h} H.264, 2 s GOP (once, cached in {opts.cache_dir})")
+    clip = prepare_clip(opts.clip, opts.cache_dir, ClipSpec(width=w, height=h))
     made = ensure_export(opts, state_dir)
     if made:
         say(f"model export: {made}")
@@ -166,4 +170,5 @@ def _measure(opts: BenchOptions, spec: WorkerSpec, clip: Path, work: Path, timeo
         result = run_worker_process(spec, work, timeout)
     result["server_cores"] = server_cores
     result["clip"] = str(clip)
+    result["size"] = f"{opts.size[0]}x{opts.size[1]}"
     return result

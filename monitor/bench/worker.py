@@ -248,6 +248,7 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
         "rss_mb": rss_peak, "rss_now_mb": rss_now, "rss_model_mb": rss_model,
         "decode_modes": dict(modes), "dropped": dropped, "batches": dict(sorted(batches.items())),
         "mean_batch": mean_batch, "detector": repr(det), "backend": type(det).__name__,
+        "model_file": str(getattr(getattr(det, "model_ref", None), "path", "")),
         "torch_loaded": "torch" in sys.modules, "load_s": load_s, "spec": asdict(spec),
     }
 

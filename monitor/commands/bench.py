@@ -13,19 +13,20 @@ NAME = "bench"
 HELP = "benchmark: N looping RTSP cameras through the real service; samples/s, lag, CPU, RSS vs the bare model"
 DESCRIPTION = """Measure how many cameras this machine handles.
 
-Re-encodes a clip once to 1280x720 H.264 with a 2 s GOP (cached), serves it as N looping RTSP streams from one
-GStreamer RTSP server on 127.0.0.1 (no re-encoding; needs Debian's python3-gi and gir1.2-gst-rtsp-server-1.0),
-runs the real service engine on them in its own process for a warm-up plus --duration, times the bare model in
-the same process, then runs Ultralytics' solutions.QueueManager per-frame loop on the same clip. Prints the
-figures, then one JSON line: cameras, interval_s, samples_per_s, lag_p95_s, cpu_ms_per_sample, model_ms,
-ratio, rss_mb, queue_manager_fps (then details).
+Re-encodes a clip once to --size (default 1280x720) H.264 with a 2 s GOP (cached), serves it as N looping RTSP
+streams from one GStreamer RTSP server on 127.0.0.1 (no re-encoding; needs Debian's python3-gi and
+gir1.2-gst-rtsp-server-1.0), runs the real service engine on them in its own process for a warm-up plus
+--duration, times the bare model in the same process, then runs Ultralytics' solutions.QueueManager per-frame loop
+on the same clip. Prints the figures, then one JSON line: cameras, interval_s, samples_per_s, lag_p95_s,
+cpu_ms_per_sample, model_ms, ratio, rss_mb, queue_manager_fps (then details).
 
-On the CPU the default backend is 'auto': the bench makes (once) the OpenVINO export that 'auto' picks, so the
-measured service runs without torch. --source memory skips RTSP and decoding (in-memory decoded frames) to
-measure the inference pipeline alone, e.g. a GPU's throughput with --device cuda --max-batch 256.
+On the CPU the default backend is 'auto': the bundled OpenVINO export (models/exported), as the service runs it,
+without torch. --source memory skips RTSP and decoding (in-memory decoded frames) to measure the inference
+pipeline alone, e.g. a GPU's throughput with --device cuda --max-batch 256.
 
 Example:
-  onestop-monitor bench --cameras 16 --interval 2s --duration 60s"""
+  onestop-monitor bench --cameras 16 --interval 2s --duration 60s
+  onestop-monitor bench --cameras 64 --size 640x360       # cameras' analytics substreams"""
 
 
 def _default_clip() -> Path:
@@ -39,6 +40,15 @@ def _seconds(text: str) -> float:
         return float(parse_duration(text))
     except (TypeError, ValueError) as exc:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} ({exc})") from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit()) or not (32 <= int(w) <= 7680 and 32 <= int(h) <= 4320):
+        raise argparse.ArgumentTypeError(f"size must be WxH (e.g. 640x360, 1280x720), not {text!r}")
+    if int(w) % 2 or int(h) % 2:
+        raise argparse.ArgumentTypeError(f"size {text!r}: H.264 needs an even width and height")
+    return int(w), int(h)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -63,6 +73,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "intel_sample_videos/one-by-one-person-detection.mp4)")
     p.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
                    help=f"re-encoded clip and exports (default {default_cache_dir()})")
+    p.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH",
+                   help="stream size (default 1280x720, a main stream; 640x360 measures analytics substreams)")
     p.add_argument("--queue-manager-seconds", type=_seconds, default=20.0,
                    help="how long to run the QueueManager loop (default 20s; 0 skips it)")
 
@@ -82,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
                         imgsz=args.imgsz, max_batch=args.max_batch or (256 if cuda else 8),
                         half=args.half, source=args.source,
                         clip=(args.clip or _default_clip()).resolve(), cache_dir=args.cache_dir.resolve(),
-                        queue_manager_s=args.queue_manager_seconds)
-    print(f"bench: {opts.cameras} cameras, interval {opts.interval_s:g} s, {opts.duration_s:g} s, device "
-          f"{opts.device}, backend {opts.backend}", flush=True)
+                        queue_manager_s=args.queue_manager_seconds, size=args.size)
+    print(f"bench: {opts.cameras} cameras, {opts.size[0]}x{opts.size[1]}, interval {opts.interval_s:g} s, "
+          f"{opts.duration_s:g} s, device {opts.device}, backend {opts.backend}", flush=True)
     try:
         result = run_bench(opts, say=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
     except BenchError as exc:

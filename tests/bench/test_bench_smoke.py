@@ -42,7 +42,7 @@ def rtsp_run(cache: Path) -> tuple[list[str], dict[str, Any]]:
     if problem:
         pytest.skip(problem)
     return run_bench(cache, "--cameras", "2", "--interval", "2s", "--duration", "10s", "--warmup", "8s",
-                     "--queue-manager-seconds", "3s")
+                     "--queue-manager-seconds", "3s", "--size", "640x360")
 
 
 def test_two_rtsp_cameras_give_sane_figures(rtsp_run: tuple[list[str], dict[str, Any]]) -> None:
@@ -58,7 +58,9 @@ def test_two_rtsp_cameras_give_sane_figures(rtsp_run: tuple[list[str], dict[str,
     assert figures["ratio"] > 0.9  # a sample costs at least the model
     assert 50 < figures["rss_mb"] < 4000
     assert figures["queue_manager_fps"] > 0
-    assert figures["backend"] == "OpenVINODetector"  # auto on CPU, with the export the bench made
+    assert figures["backend"] == "OpenVINODetector"  # auto on CPU: the bundled export, as the service runs it
+    assert figures["model_file"].endswith("models/exported/yolo11n-pose_openvino_model")
+    assert figures["size"] == "640x360"
     assert any("torch imported by the service: no" in line for line in lines)
 
 
@@ -67,13 +69,13 @@ def test_clip_is_camera_like_and_cached(cache: Path, rtsp_run: tuple[list[str], 
 
     from monitor.bench.media import keyframe_times
 
-    clips = list(cache.glob("one-by-one-person-detection_1280x720_*.mp4"))
+    clips = list(cache.glob("one-by-one-person-detection_640x360_*.mp4"))  # --size 640x360: a substream
     assert len(clips) == 1
     assert keyframe_times(clips[0], 5) == pytest.approx([0.0, 2.0, 4.0, 6.0, 8.0])
     with av.open(str(clips[0])) as c:
         s = c.streams.video[0]
-        assert (s.codec_context.width, s.codec_context.height, s.average_rate) == (1280, 720, 25)
-    assert (cache / "state" / "exports" / "yolo11n-pose_openvino_model").is_dir()
+        assert (s.codec_context.width, s.codec_context.height, s.average_rate) == (640, 360, 25)
+    assert not (cache / "state" / "exports").exists()  # the bundled export runs: nothing to export
     assert not list(cache.glob("run-*"))  # the run's scratch folder is removed
 
 
@@ -86,6 +88,15 @@ def test_gpu_path_runs_on_cpu_with_memory_cameras(cache: Path) -> None:
     assert figures["samples_per_s"] > 0 and figures["model_ms"] > 0
     assert figures["queue_manager_fps"] is None
     assert any("torch network forward" in line for line in lines)
+
+
+def test_size_option_checks_its_value() -> None:
+    bad = subprocess.run([sys.executable, "-m", "monitor", "bench", "--size", "640x361"], capture_output=True,
+                         text=True, timeout=120, cwd=REPO)
+    assert bad.returncode == 2 and "H.264 needs an even width and height" in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "monitor", "bench", "--size", "big"], capture_output=True, text=True,
+                         timeout=120, cwd=REPO)
+    assert bad.returncode == 2 and "size must be WxH" in bad.stderr
 
 
 def test_report_keys_and_nan_become_null() -> None:
