@@ -35,7 +35,8 @@ def site_out(services: Services, snap: SiteSnapshot) -> SiteOut:
              for z in snap.zones.values()]
     counters = [CounterOut(id=c.counter, name=c.name, staffed=c.staffed, state=c.state, front_people=c.front_people,
                            session_s=seconds(c.session_s), served_total=c.served_total,
-                           mean_service_s=seconds(c.mean_service_s))
+                           mean_service_s=seconds(c.mean_service_s), staff_zone=c.staff_zone,
+                           front_wait_s=seconds(c.front_wait_s), discarded=c.discarded)
                 for c in snap.counters.values()]
     cams = {c.id: c for c in site.cameras}
     cameras = [camera_out(cams[c.camera], c, now, site.id, site.timezone) for c in snap.cameras.values()
