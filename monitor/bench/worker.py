@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("spec", type=Path)
     ap.add_argument("out", type=Path)
     args = ap.parse_args(argv)
+    from ..memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as `run` does, so the figures are the daemon's
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     spec = WorkerSpec(**json.loads(args.spec.read_text()))

@@ -125,6 +125,9 @@ def choose_shard(args: argparse.Namespace, loaded: Any) -> tuple[Any, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Start everything and block until stopped; return the exit status."""
+    from ..memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any camera thread exists
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
