@@ -15,11 +15,12 @@ _ORDINAL = re.compile(r"-(\d+)$")
 #: Highest shard count accepted: far more than a province needs, low enough to catch a typo like 1/10000.
 MAX_SHARDS = 256
 
-# Load estimate per sample and per camera, from the README's benchmark (2-core EPYC, OpenVINO yolo11n-pose,
-# 1280x720 H.264 RTSP, keyframe decoding): ~48 ms of CPU per sample; RSS ~270 MB + ~15 MB per camera.
-CPU_S_PER_SAMPLE = 0.048
-RSS_BASE_MB = 270.0
-RSS_PER_CAMERA_MB = 15.0
+# Load estimate per sample and per camera, from the README's benchmark of 2026-12-02 (runtime install, 2-core
+# EPYC, bundled OpenVINO yolo11n-pose, 1280x720 H.264 RTSP, keyframe decoding): 43-45 ms of CPU per sample; RSS
+# ~300 MB after the model loads + 17-21 MB per camera. 640x360 substreams cost less (34-38 ms, 6-9 MB).
+CPU_S_PER_SAMPLE = 0.044
+RSS_BASE_MB = 300.0
+RSS_PER_CAMERA_MB = 19.0
 
 
 class ShardError(ValueError):
