@@ -35,7 +35,7 @@ def fake_openvino(folder: Path, *, task: str = "pose", imgsz: int = 640, dynamic
 
 
 def test_every_backend_is_registered_and_resolves() -> None:
-    assert set(BACKENDS) == {"ultralytics", "openvino", "onnxruntime", "torch"}
+    assert set(BACKENDS) == {"ultralytics", "openvino", "onnxruntime", "torch", "triton"}
     for name in BACKENDS:
         assert backend_class(name).__name__.endswith("Detector")
 

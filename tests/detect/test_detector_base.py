@@ -85,10 +85,10 @@ def test_bad_identity_is_rejected(kwargs: dict[str, object], match: str) -> None
 
 
 def test_registry_resolves_ultralytics_lazily_and_rejects_unknown() -> None:
-    assert set(BACKENDS) == {"ultralytics", "openvino", "onnxruntime", "torch"}
+    assert set(BACKENDS) == {"ultralytics", "openvino", "onnxruntime", "torch", "triton"}
     cls = backend_class("ultralytics")
     assert isinstance(cls, type) and issubclass(cls, Detector) and cls.__name__ == "UltralyticsDetector"
-    known = "onnxruntime, openvino, torch, ultralytics"
+    known = "onnxruntime, openvino, torch, triton, ultralytics"
     with pytest.raises(ValueError, match=f"unknown detector backend 'tflite'; known: {known}"):
         backend_class("tflite")
     with pytest.raises(TypeError):
