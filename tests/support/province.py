@@ -13,14 +13,18 @@ def site(i: int, cameras: int = 1, sample_every: str = "3s", webhook: str | None
     busy = i % 2 == 0
     cams = []
     for c in range(cameras):
-        zones: list[dict[str, Any]] = [
-            {"id": f"s{i:03d}-c{c}-waiting", "kind": "queue", "polygon": [[0, 0.7], [1, 0.7], [1, 1], [0, 1]]}]
+        # A person takes one role (README "One person, one role"), so zones do not overlap. On bus.jpg the desk
+        # zones sit in the empty sky: everyone stands in the queue. On zidane.jpg the officer's head is right,
+        # the citizen's left, both above the queue strip at the bottom.
+        queue = [[0, 0.2], [1, 0.2], [1, 1], [0, 1]] if busy else [[0, 0.9], [1, 0.9], [1, 1], [0, 1]]
+        zones: list[dict[str, Any]] = [{"id": f"s{i:03d}-c{c}-waiting", "kind": "queue", "polygon": queue}]
         if c == 0:
+            staff = [[0, 0], [0.2, 0], [0.2, 0.15], [0, 0.15]] if busy else [[0.6, 0], [1, 0], [1, 0.9], [0.6, 0.9]]
+            front = [[0.3, 0], [0.5, 0], [0.5, 0.15], [0.3, 0.15]] if busy else [[0, 0], [0.6, 0], [0.6, 0.9], [0, 0.9]]
             zones += [
-                {"id": f"s{i:03d}-staff", "kind": "staff", "counter": "desk-1", "anchor": "head",
-                 "polygon": [[0.6, 0], [1, 0], [1, 1], [0.6, 1]]},
+                {"id": f"s{i:03d}-staff", "kind": "staff", "counter": "desk-1", "anchor": "head", "polygon": staff},
                 {"id": f"s{i:03d}-front", "kind": "service", "counter": "desk-1", "anchor": "head",
-                 "polygon": [[0, 0], [0.6, 0], [0.6, 1], [0, 1]]}]
+                 "polygon": front}]
         cams.append({"id": f"s{i:03d}-cam{c}", "url": BUS if busy else ZIDANE, "sample_every": sample_every,
                      "zones": zones})
     out: dict[str, Any] = {
