@@ -13,12 +13,12 @@ import numpy as np
 from ..config import CameraConfig
 from ..detect.detections import Detections
 from ..state.model import ViewReading
-from .estimate import MIN_FEATURES, ViewEstimator, ViewShift
+from .estimate import ViewEstimator, ViewShift
 from .reference import VIEW_DIR, Reference, ReferenceStore, reference_key
 
 log = logging.getLogger(__name__)
 
-MIN_REFERENCE_FEATURES = 2 * MIN_FEATURES
+MIN_REFERENCE_FEATURES = 50
 """A view with fewer background features (dark, covered, crowded) is not taken as a reference; the next is tried."""
 
 
@@ -129,7 +129,7 @@ class ViewMonitor:
     def _update(self, view: _CameraView, shift: ViewShift, ts: float) -> None:
         r = view.reading
         if shift.ratio is None:
-            # Too little to see (dark, covered, crowded): neither moved nor back; the last answer holds.
+            # People hide most of the view: neither moved nor back; the last answer holds.
             log.debug("view check inconclusive", extra={"camera": view.camera.id, "features": shift.features})
             view.reading = replace(r, checked_at=ts)
             return

@@ -4,8 +4,10 @@ The shift ratio is the mean displacement of the four frame corners under the fit
 (shift, rotation, uniform zoom) from the reference view to the current one, divided by the frame diagonal:
 0 for an unmoved camera, ``|d| / diagonal`` for a shift by ``d`` pixels, ``sin(angle / 2)`` for a rotation
 about the centre, ``|zoom - 1| / 2`` for a zoom about the centre. A view that no longer matches the reference
-at all, while showing enough structure to match, counts as 1.0. Persons are masked out on both sides, so
-people walking through do not move the estimate; no image is kept, only keypoints and binary descriptors.
+at all counts as 1.0: re-aimed elsewhere, zoomed far, covered, dark, or turned to a blank wall (its zones are
+as wrong, or its people as invisible, as after a move). Persons are masked out on both sides, so people walking
+through do not move the estimate, and when they hide most of the view a failed match means "cannot tell", not
+"moved". No image is kept, only keypoints and binary descriptors.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ PER_CELL = 6
 rows). Without it they crowd on a few busy spots (a person, a table's foot) and the wall's corners are lost."""
 
 MAX_DETECTED = 300
-MIN_FEATURES = 40
-"""Fewer features than this (dark, covered, blank view) and the check cannot tell: it keeps its last answer."""
+MIN_FEATURES = 30
+"""A view with fewer features than this shows too little structure to match: dark, covered, or turned to a blank
+wall. That is a lost view (ratio 1) unless people hide most of it (MIN_USABLE): then the check cannot tell."""
+
+MIN_USABLE = 0.5
+"""Share of the frame that must be free of people for a plain view to count as lost rather than hidden."""
 
 MIN_INLIERS = 8
 """A fit needs this many matches that agree; fewer means the view no longer matches the reference. Eight random
@@ -53,6 +59,7 @@ class ViewFeatures:
     points: np.ndarray
     descriptors: np.ndarray
     size: tuple[int, int]  # (width, height) of the working image
+    usable: float = 1.0  # share of the image not masked out over people
 
     def __len__(self) -> int:
         """Return the number of keypoints."""
@@ -63,8 +70,8 @@ class ViewFeatures:
 class ViewShift:
     """One comparison of a view with its reference.
 
-    ``ratio`` None means the check could not tell (too few features in the current view). ``matrix`` is the
-    2x3 similarity from reference to current working pixels, None when there is no fit.
+    ``ratio`` None means the check could not tell (people hide most of the view). ``matrix`` is the 2x3
+    similarity from reference to current working pixels, None when there is no fit (ratio 1: no match).
     """
 
     ratio: float | None
@@ -130,20 +137,27 @@ class ViewEstimator:
         frame_size = (int(image.shape[1]), int(image.shape[0]))
         size = size or work_size(frame_size)
         grey = to_work(image, size)
+        mask = person_mask(size, frame_size, detections)
+        usable = float(cv2.countNonZero(mask)) / mask.size
         # One pass (the pyramid is built once), then the strongest features of each grid cell are kept.
-        keypoints, desc = self._orb.detectAndCompute(grey, person_mask(size, frame_size, detections))
+        keypoints, desc = self._orb.detectAndCompute(grey, mask)
         if desc is None or not keypoints:
-            return ViewFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), size)
+            return ViewFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), size, usable)
         points = np.asarray(cv2.KeyPoint.convert(keypoints), np.float32).reshape(-1, 2)
         response = np.fromiter((k.response for k in keypoints), np.float32, len(keypoints))
         keep = spread(points, response, size)
-        return ViewFeatures(points[keep], np.ascontiguousarray(desc[keep], np.uint8), size)
+        return ViewFeatures(points[keep], np.ascontiguousarray(desc[keep], np.uint8), size, usable)
 
     def compare(self, ref: ViewFeatures, cur: ViewFeatures) -> ViewShift:
         """Return how far ``cur`` moved from ``ref`` (both at the same working size)."""
-        if len(cur) < MIN_FEATURES:
-            return ViewShift(None, 0, len(cur))
-        if len(ref) < 2:
+        shift = self._compare(ref, cur)
+        if shift.matrix is None and cur.usable < MIN_USABLE:
+            # No match, but people hide most of the view: a crowd, not proof of a move.
+            return ViewShift(None, shift.inliers, shift.features)
+        return shift
+
+    def _compare(self, ref: ViewFeatures, cur: ViewFeatures) -> ViewShift:
+        if len(cur) < MIN_FEATURES or len(ref) < 2:
             return ViewShift(1.0, 0, len(cur))
         pairs = self._matcher.knnMatch(cur.descriptors, ref.descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO_TEST * p[1].distance]
