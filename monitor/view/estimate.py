@@ -25,11 +25,11 @@ WORK_WIDTH = 320
 """Frames are shrunk to this width before features are found: enough for a view check, cheap on a CPU."""
 
 GRID = (8, 4)
-PER_CELL = 6
+PER_CELL = 8
 """Features are kept spread over the frame: at most PER_CELL of the strongest in each cell of a GRID (columns,
 rows). Without it they crowd on a few busy spots (a person, a table's foot) and the wall's corners are lost."""
 
-MAX_DETECTED = 300
+MAX_DETECTED = 500
 MIN_FEATURES = 30
 """A view with fewer features than this shows too little structure to match: dark, covered, or turned to a blank
 wall. That is a lost view (ratio 1) unless people hide most of it (MIN_USABLE): then the check cannot tell."""
@@ -43,9 +43,9 @@ matches agreeing on one similarity within RANSAC_PX are practically impossible, 
 
 RATIO_TEST = 0.9
 RANSAC_PX = 2.0
-# Two pyramid levels 1.3 apart: enough for the zooms of a bumped camera, and each level costs as much as the
-# first. A view zoomed far beyond that no longer matches at all, which counts as moved too.
-_ORB_LEVELS, _ORB_SCALE = 2, 1.3
+# One scale: the binary descriptors still match across zooms of about +-20% (a bumped or nudged camera); a second
+# pyramid level would cost as much as the first. A view zoomed further no longer matches: ratio 1, moved too.
+_ORB_LEVELS, _ORB_SCALE = 1, 1.3
 # People also darken and occlude the background just around their boxes.
 _BOX_MARGIN = 0.1
 # A head box stands for a seated person whose body lies below it.
@@ -127,7 +127,7 @@ class ViewEstimator:
     def __init__(self) -> None:
         """Create the ORB detector and the Hamming matcher."""
         self._orb = cv2.ORB.create(nfeatures=MAX_DETECTED, scaleFactor=_ORB_SCALE, nlevels=_ORB_LEVELS,
-                                   edgeThreshold=15, patchSize=15, fastThreshold=12,
+                                   edgeThreshold=15, patchSize=15, fastThreshold=10,
                                    scoreType=cv2.ORB_FAST_SCORE)
         self._matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
