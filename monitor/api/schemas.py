@@ -67,7 +67,8 @@ class CameraOut(BaseModel):
     decode_mode: str | None
     sample_every_s: float
     zones: list[str]
-    view: ViewOut | None = Field(None, description="The view check; null when it is off for this camera.")
+    view: ViewOut | None = Field(None, description="The view check; null when it is off for this camera or before "
+                                                 "its first sample.")
 
 
 class SiteOut(BaseModel):

@@ -54,6 +54,7 @@ class CameraRuntime:
     last: LastSample | None = None
     errors_seen: dict[str, int] = field(default_factory=dict)
     reconnects_seen: int = 0
+    view: ViewReading | None = None  # the view check as last applied to the site's zones
 
 
 @dataclass
@@ -305,6 +306,7 @@ class Engine:
                     continue  # removed or changed by a reload while this frame was analysed: its counts are stale
                 site = self.sites[rt.site.id]
                 moved = view is not None and view.moved is True
+                rt.view = view  # set with the zones' state, so a snapshot never shows one without the other
                 with site.lock:
                     site.tracker.view_moved(cam.id, moved)
                     # A moved view puts people in the wrong zones: its counts are left out, not counted wrong.
@@ -373,7 +375,7 @@ class Engine:
                 rt.errors_seen[reason] = n
         error = str(st.last_error) if st.last_error is not None else None
         return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, error, st.decode_mode,
-                             self.views.reading(cid) if rt.camera.view_check.enabled else None)
+                             rt.view if rt.camera.view_check.enabled else None)
 
     # -- evidence -----------------------------------------------------------------------------------------------
 

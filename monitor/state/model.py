@@ -71,7 +71,7 @@ class CameraReading:
     reconnects: int = 0
     error: str | None = None  # last error, 'reason: message' (e.g. 'timeout: no data for 6 s'); see `up`
     decode_mode: str | None = None
-    view: ViewReading | None = None  # None when the view check is off
+    view: ViewReading | None = None  # None when the view check is off or before the first sample
 
 
 @dataclass(frozen=True)
