@@ -89,7 +89,7 @@ def test_moved_by_reload_rearmed_by_new_zones_and_kept_over_a_restart(
         # The camera is bumped: same zones, another view. Zones unknown, alert fired, reference unchanged.
         write(tmp_path, shifted, receiver.url())
         assert svc.services.reload().applied
-        moved = wait(lambda: (c := camera(svc))["view"]["moved"] and c, what="the move seen")
+        moved = wait(lambda: (c := camera(svc))["view"] and c["view"]["moved"] and c, what="the move seen")
         assert moved["view"]["shift_ratio"] == pytest.approx(0.06 * 768 / np.hypot(768, 432), abs=0.006)
         assert moved["view"]["reference_at"] == reference_at
         wait(lambda: floor(svc) is None, what="the zone unknown")
@@ -102,7 +102,7 @@ def test_moved_by_reload_rearmed_by_new_zones_and_kept_over_a_restart(
         nudged = {**ZONE, "polygon": [[0.4, 0.55], [0.9, 0.55], [0.9, 1], [0.4, 1]]}
         write(tmp_path, shifted, receiver.url(), nudged)
         assert svc.services.reload().applied
-        rearmed = wait(lambda: (c := camera(svc))["view"]["moved"] is False and c, what="re-armed")
+        rearmed = wait(lambda: (c := camera(svc))["view"] and c["view"]["moved"] is False and c, what="re-armed")
         assert rearmed["view"]["reference_at"] > reference_at
         wait(lambda: floor(svc) == 1, what="the zone known again")
         assert wait(lambda: svc.alerts.flush(5) and hooks(receiver, "resolved"), what="the alert resolved")
