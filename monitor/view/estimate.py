@@ -4,10 +4,10 @@ The shift ratio is the mean displacement of the four frame corners under the fit
 (shift, rotation, uniform zoom) from the reference view to the current one, divided by the frame diagonal:
 0 for an unmoved camera, ``|d| / diagonal`` for a shift by ``d`` pixels, ``sin(angle / 2)`` for a rotation
 about the centre, ``|zoom - 1| / 2`` for a zoom about the centre. A view that no longer matches the reference
-at all counts as 1.0: re-aimed elsewhere, zoomed far, covered, dark, or turned to a blank wall (its zones are
-as wrong, or its people as invisible, as after a move). Persons are masked out on both sides, so people walking
-through do not move the estimate, and when they hide most of the view a failed match means "cannot tell", not
-"moved". No image is kept, only keypoints and binary descriptors.
+at all counts as 1.0: re-aimed elsewhere, zoomed by more than about 20%, covered, dark, or turned to a blank
+wall (its zones are as wrong, or its people as invisible, as after a move). Persons are masked out on both
+sides, so people walking through do not move the estimate, and when they hide most of the view a failed match
+means "cannot tell", not "moved". No image is kept, only keypoints and binary descriptors.
 """
 
 from __future__ import annotations

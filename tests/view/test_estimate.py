@@ -150,3 +150,16 @@ def test_working_image(shape: tuple[int, ...], size: tuple[int, int]) -> None:
     assert work_size((shape[1], shape[0])) == size
     out = to_work(image, size)
     assert out.shape == (size[1], size[0]) and out.dtype == np.uint8 and int(out.mean()) == 128
+
+
+@pytest.mark.parametrize("move", [{"dx": 0.3}, {"angle": 30.0}, {"zoom": 1.6}, {"zoom": 0.6}],
+                         ids=lambda m: ",".join(f"{k}={v}" for k, v in m.items()))
+def test_big_moves_read_as_moved_even_without_a_fit(frames: dict[float, np.ndarray], estimator: ViewEstimator,
+                                                    move: dict[str, float]) -> None:
+    size = (768, 432)
+    ref = estimator.features(frames[EMPTY])
+    m = warp_matrix(size, **move)
+    for t in WITH_PEOPLE:
+        shift = estimator.compare(ref, estimator.features(warp(frames[t], m)))
+        # Either measured, or no match at all (1): far above any threshold, never "in place" or "cannot tell".
+        assert shift.ratio is not None and shift.ratio >= 0.8 * expected_ratio(size, m), (t, shift)
