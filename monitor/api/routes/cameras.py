@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from ...annotate import annotate, blur_regions, encode_jpeg
 from ..deps import Principal, Services, get_services, require
 from ..schemas import CameraOut
-from .samples import Stills, TimeQ, get_stills, resolve_sample
+from .samples import FrameQ, Stills, TimeQ, get_stills, resolve_sample
 from .status import camera_out
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
@@ -44,7 +44,7 @@ def snapshot(camera_id: str, raw: bool = Query(False, description="Unblurred (ad
                                                                  "allows raw snapshots)"),
              annotated: bool = Query(True, description="Zones and boxes drawn in; false: the (blurred) picture "
                                                        "alone, for drawing over it in the browser"),
-             t: TimeQ = None,
+             t: TimeQ = None, frame: FrameQ = None,
              services: Services = Depends(get_services),
              who: Principal = Depends(require("viewer")), stills: Stills = Depends(get_stills)) -> Response:
     """Return the camera's last analysed frame with zones and boxes; persons blurred unless raw is allowed."""
@@ -53,7 +53,7 @@ def snapshot(camera_id: str, raw: bool = Query(False, description="Unblurred (ad
         raise HTTPException(404, f"unknown camera {camera_id!r}")
     if raw and not (services.config.config.service.allow_raw_snapshots and who.role == "admin"):
         raise HTTPException(403, "raw snapshots need the admin role and service.allow_raw_snapshots: true")
-    last, _ = resolve_sample(services, rt, t, stills)
+    last, _ = resolve_sample(services, rt, t, frame, stills)
     if annotated:
         image = annotate(last.frame.image, last.detections.values(), rt.camera.zones, last.counts, blur=not raw)
     else:

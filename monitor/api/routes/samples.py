@@ -23,7 +23,7 @@ from ..deps import Principal, Services, get_services, require
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
 
-STILLS_KEPT = 4  # pictures of file cameras at chosen times kept in memory (never on disk)
+STILLS_KEPT = 8  # analysed frames kept in memory for pages (never on disk); ~3 MB each at 720p
 
 
 class DetectionOut(BaseModel):
@@ -92,19 +92,48 @@ def zone_out(z: ZoneConfig) -> SampleZoneOut:
 
 
 class Stills:
-    """Pictures of file cameras at chosen video times, analysed once and kept in memory (a few, newest)."""
+    """A few analysed frames kept in memory (never on disk), so a page gets picture and detections of one frame.
+
+    Live samples a page was shown are kept by timestamp; file pictures at chosen video times by that time.
+    """
 
     def __init__(self) -> None:
-        self._items: OrderedDict[tuple[str, float, int], tuple[LastSample, float | None]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[LastSample, float | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, services: Services, rt: CameraRuntime, t: float) -> tuple[LastSample, float | None]:
-        """Return the analysed picture of the camera's file at video time t, and the video's length."""
-        key = (rt.camera.id, round(t, 2), id(rt.camera))  # a reload (new zones) gives a new camera object
+    def _put(self, key: tuple[Any, ...], value: tuple[LastSample, float | None]) -> None:
         with self._lock:
-            if key in self._items:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > STILLS_KEPT:
+                self._items.popitem(last=False)
+
+    def _get(self, key: tuple[Any, ...]) -> tuple[LastSample, float | None] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
                 self._items.move_to_end(key)
-                return self._items[key]
+            return hit
+
+    def remember(self, rt: CameraRuntime, last: LastSample) -> None:
+        """Keep a live sample a page was shown, so its picture can be fetched by its timestamp."""
+        self._put((rt.camera.id, "ts", round(last.frame.ts, 6), id(rt.camera)), (last, None))
+
+    def by_ts(self, rt: CameraRuntime, ts: float) -> tuple[LastSample, float | None]:
+        """Return a kept live sample by its frame timestamp (the newest one also without being kept)."""
+        if rt.last is not None and round(rt.last.frame.ts, 6) == round(ts, 6):
+            return rt.last, None
+        hit = self._get((rt.camera.id, "ts", round(ts, 6), id(rt.camera)))
+        if hit is None:
+            raise HTTPException(404, "that frame is no longer kept: ask for the last sample again")
+        return hit
+
+    def at_time(self, services: Services, rt: CameraRuntime, t: float) -> tuple[LastSample, float | None]:
+        """Return the analysed picture of the camera's file at video time t, and the video's length."""
+        key = (rt.camera.id, "t", round(t, 2), id(rt.camera))  # a reload (new zones) gives a new camera object
+        hit = self._get(key)
+        if hit is not None:
+            return hit
         try:
             pic = frame_at(local_path(rt.camera.url), t)
         except (SourceError, ValueError) as exc:
@@ -112,10 +141,7 @@ class Stills:
         analysis = services.engine.analyser.analyse([(rt.camera, pic.image)])[0]
         frame = Frame(pic.image, services.engine.clock(), pic.t, -1)
         value = (LastSample(frame, analysis.detections, analysis.counts), pic.duration_s)
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > STILLS_KEPT:
-                self._items.popitem(last=False)
+        self._put(key, value)
         return value
 
 
@@ -133,20 +159,27 @@ def get_stills(services: Services = Depends(get_services)) -> Stills:
     return stills
 
 
-def resolve_sample(services: Services, rt: CameraRuntime, t: float | None,
+def resolve_sample(services: Services, rt: CameraRuntime, t: float | None, frame: float | None,
                    stills: Stills) -> tuple[LastSample, float | None]:
-    """Return the last sample (t None) or a file camera's picture at video time t, with the video's length."""
-    if t is None:
-        if rt.last is None:
-            raise HTTPException(404, "no frame sampled yet")
-        return rt.last, None
-    if source_kind(rt.camera) != "file":
-        raise HTTPException(400, "t (a video time) is only for cameras that read a video file")
-    return stills.get(services, rt, t)
+    """Return a file camera's picture at video time t, a kept frame by timestamp, else the last sample.
+
+    The second value is the video's length (file pictures only).
+    """
+    if t is not None:
+        if source_kind(rt.camera) != "file":
+            raise HTTPException(400, "t (a video time) is only for cameras that read a video file")
+        return stills.at_time(services, rt, t)
+    if frame is not None:
+        return stills.by_ts(rt, frame)
+    if rt.last is None:
+        raise HTTPException(404, "no frame sampled yet")
+    return rt.last, None
 
 
 TimeQ = Annotated[float | None, Query(ge=0, le=86400 * 7, description="File cameras: the picture at this video "
                                                                      "time (seconds) instead of the last sample.")]
+FrameQ = Annotated[float | None, Query(ge=0, description="A frame by its timestamp (`ts` of a sample shown "
+                                                         "recently), so picture and detections match.")]
 
 
 @router.get("/{camera_id}/sample", response_model=SampleOut, summary="Detections of the camera's last frame",
@@ -155,9 +188,14 @@ TimeQ = Annotated[float | None, Query(ge=0, le=86400 * 7, description="File came
 def get_sample(camera_id: str, services: Annotated[Services, Depends(get_services)],
                _: Annotated[Principal, Depends(require("viewer"))],
                stills: Annotated[Stills, Depends(get_stills)], t: TimeQ = None) -> SampleOut:
-    """Return each detection of the last analysed frame with its anchor points and the zones counting it."""
+    """Return each detection of the last analysed frame with its anchor points and the zones counting it.
+
+    Ask for the picture of the same frame with `snapshot.jpg?frame=<ts>` (kept a little while in memory).
+    """
     rt = camera_runtime(services, camera_id)
-    last, duration = resolve_sample(services, rt, t, stills)
+    last, duration = resolve_sample(services, rt, t, None, stills)
+    if t is None:
+        stills.remember(rt, last)
     return sample_out(rt, last, duration, rt.camera.zones)
 
 

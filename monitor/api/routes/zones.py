@@ -90,6 +90,7 @@ class ZonesPreviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     zones: list[ZoneIn] = Field(max_length=MAX_ZONES)
     t: float | None = Field(None, ge=0, le=86400 * 7, description="File cameras: the picture at this video time.")
+    frame: float | None = Field(None, ge=0, description="The frame shown (its sample `ts`); default: the last one.")
 
 
 class ProblemOut(BaseModel):
@@ -291,7 +292,7 @@ def preview_zones(camera_id: str, body: ZonesPreviewIn, services: ServicesDep,
         except ValidationError:
             continue  # its problems are in the list; it counts nobody until it is valid
     try:
-        last, _d = resolve_sample(services, rt, body.t, stills)
+        last, _d = resolve_sample(services, rt, body.t, body.frame, stills)
     except HTTPException:
         return ZonesPreviewOut(valid=valid, problems=plan.problems)
     dets = membership(last.detections, usable)
