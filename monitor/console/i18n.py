@@ -58,7 +58,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staffed_yes": ("Có cán bộ", "Officer present"),
     "staffed_no": ("Không có cán bộ", "No officer"),
     "front_people": ("Trước quầy: {n}", "At the counter: {n}"),
-    "session": ("Đang phục vụ {time}", "Serving for {time}"),
+    "session": ("Có người trước quầy {time}", "Citizen at the counter for {time}"),
     "served": ("Đã phục vụ: {n}", "Served: {n}"),
     "people": ("{n} người", "{n} people"),
     "wait": ("Chờ ước tính {time}", "Estimated wait {time}"),

@@ -1,6 +1,6 @@
 // Camera page: the blurred last frame with zones, boxes and anchor points drawn over it, live counts and health.
 import { html, svg, render, nothing } from "../vendor/lit-html/lit-html.js";
-import { ApiError, api, apiJson, fmtDuration, fmtNumber, mount, tr, whoami } from "./common.js";
+import { ApiError, api, apiJson, fmtDuration, fmtNumber, mount, tr, unlessSignIn, whoami } from "./common.js";
 import { detectionShapes, zoneShape } from "./draw.js";
 
 const id = document.body.dataset.camera;
@@ -101,4 +101,4 @@ whoami().then((me) => {
   view.me = me;
   document.getElementById("edit-link").hidden = false;
   load();
-});
+}, unlessSignIn);

@@ -96,6 +96,12 @@ export function mount(id) {
   return el;
 }
 
+/** A promise rejection handler: a 401 already went to the sign-in page; anything else is shown. */
+export function unlessSignIn(error) {
+  if (error instanceof ApiError && error.status === 401) return;
+  fatal(error.message);
+}
+
 /** Show an error that stops the page. */
 export function fatal(message) {
   render(html`<p class="message error" role="alert">${message}</p>`, document.getElementById("main"));

@@ -2,7 +2,7 @@
 // (the service's own counting rule, via /zones/preview), undo, and save through PUT /zones (checked like
 // check-config, written atomically, reloaded). Nothing here decides membership: the service does.
 import { html, svg, render, nothing } from "../vendor/lit-html/lit-html.js";
-import { ApiError, api, apiJson, mount, tr, whoami } from "./common.js";
+import { ApiError, api, apiJson, mount, tr, unlessSignIn, whoami } from "./common.js";
 import { detectionShapes, pts, KIND_CLASS } from "./draw.js";
 
 const id = document.body.dataset.camera;
@@ -377,4 +377,4 @@ async function start() {
 }
 
 window.addEventListener("beforeunload", (event) => { if (S.dirty) event.preventDefault(); });
-start();
+start().catch(unlessSignIn);

@@ -131,4 +131,8 @@ async function poll() {
 }
 
 window.addEventListener("hashchange", draw);
-whoami().then(poll, () => { view.error = true; draw(); setTimeout(poll, POLL_MS); });
+whoami().then(poll, (e) => {
+  if (e instanceof ApiError && e.status === 401) return;
+  view.error = true;
+  setTimeout(poll, POLL_MS);
+});

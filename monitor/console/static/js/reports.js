@@ -1,4 +1,4 @@
 // The reports page's place in the console; it shows who is signed in until reports arrive.
-import { whoami } from "./common.js";
+import { unlessSignIn, whoami } from "./common.js";
 
-whoami();
+whoami().catch(unlessSignIn);
