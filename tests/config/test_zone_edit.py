@@ -56,8 +56,8 @@ def test_a_camera_without_zones_gets_them_and_block_style_zones_stay_block(tmp_p
             "      - id: d\n        url: b.mp4\n        zones:\n          - id: q\n            kind: queue\n"
             "            polygon: [[0, 0], [1, 0], [1, 1]]\n")
     out = replace_zones(text, "c", [{"id": "q2", "kind": "queue", "polygon": [[0, 0], [1, 0], [1, 1]]}])
-    assert "        url: a.mp4\n        zones:\n          - {id: q2, kind: queue, polygon: [[0, 0], [1, 0], [1, 1]]}\n" \
-           "      - id: d\n" in out
+    assert ("        url: a.mp4\n        zones:\n"
+            "          - {id: q2, kind: queue, polygon: [[0, 0], [1, 0], [1, 1]]}\n      - id: d\n") in out
     out = replace_zones(text, "d", [{"id": "q", "kind": "queue", "polygon": [[0, 0], [1, 0], [0, 1]]},
                                     {"id": "r", "kind": "queue", "polygon": [[0, 0], [1, 0], [1, 1]]}])
     assert "          - id: q\n            kind: queue\n            polygon: [[0, 0], [1, 0], [0, 1]]\n" \
