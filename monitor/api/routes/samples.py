@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from ...config import CameraConfig, ZoneConfig
@@ -176,6 +176,7 @@ def resolve_sample(services: Services, rt: CameraRuntime, t: float | None, frame
     return rt.last, None
 
 
+CameraId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="Camera id.")]
 TimeQ = Annotated[float | None, Query(ge=0, le=86400 * 7, description="File cameras: the picture at this video "
                                                                      "time (seconds) instead of the last sample.")]
 FrameQ = Annotated[float | None, Query(ge=0, description="A frame by its timestamp (`ts` of a sample shown "
@@ -185,7 +186,7 @@ FrameQ = Annotated[float | None, Query(ge=0, description="A frame by its timesta
 @router.get("/{camera_id}/sample", response_model=SampleOut, summary="Detections of the camera's last frame",
             responses={400: {"description": "t given for a camera that is not a file"},
                        404: {"description": "unknown camera or no frame yet"}})
-def get_sample(camera_id: str, services: Annotated[Services, Depends(get_services)],
+def get_sample(camera_id: CameraId, services: Annotated[Services, Depends(get_services)],
                _: Annotated[Principal, Depends(require("viewer"))],
                stills: Annotated[Stills, Depends(get_stills)], t: TimeQ = None) -> SampleOut:
     """Return each detection of the last analysed frame with its anchor points and the zones counting it.

@@ -21,7 +21,7 @@ from ...redact import REDACTOR, redact_url
 from ...reload import plan_reload
 from ..deps import ErrorOut, Principal, Services, get_services, require
 from .admin import ReloadOut, reload_out
-from .samples import DetectionOut, Stills, get_stills, membership, resolve_sample
+from .samples import CameraId, DetectionOut, Stills, get_stills, membership, resolve_sample
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["zones"])
 access_log = logging.getLogger("monitor.access")
@@ -133,10 +133,11 @@ class ZonesSavedOut(BaseModel):
 
 
 class ZonesRefusedOut(BaseModel):
-    """A save that was refused: nothing was written."""
+    """A save that was refused: nothing was written (also the answer to a body that is not JSON)."""
 
+    detail: str = Field(description="Why, in one line.")
     saved: bool = False
-    problems: list[ProblemOut]
+    problems: list[ProblemOut] = Field(default_factory=list, description="check-config's errors and warnings.")
 
 
 class ZoneEditor:
@@ -255,7 +256,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
             responses={404: {"model": ErrorOut, "description": "Unknown camera."},
                        409: {"model": ErrorOut, "description": "The config file has errors now."},
                        503: {"model": ErrorOut, "description": "This process has no config file."}})
-def get_zones(camera_id: str, services: ServicesDep,
+def get_zones(camera_id: CameraId, services: ServicesDep,
               _: Annotated[Principal, Depends(require("viewer"))]) -> ZonesOut:
     """Return the zones, the site's counters and the file's version (send it back with PUT)."""
     disk = _on_disk(services)
@@ -272,9 +273,12 @@ def get_zones(camera_id: str, services: ServicesDep,
 
 @router.post("/{camera_id}/zones/preview", response_model=ZonesPreviewOut,
              summary="Try zones on the current frame without saving",
-             responses={404: {"model": ErrorOut, "description": "Unknown camera."},
-                        409: {"model": ErrorOut, "description": "The config file has errors now."}})
-def preview_zones(camera_id: str, body: ZonesPreviewIn, services: ServicesDep,
+             responses={400: {"model": ErrorOut, "description": "The body is not JSON, or t is given for a "
+                                                                "camera that is not a file."},
+                        404: {"model": ErrorOut, "description": "Unknown camera."},
+                        409: {"model": ErrorOut, "description": "The config file has errors now."},
+                        503: {"model": ErrorOut, "description": "This process has no config file."}})
+def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesDep,
                   _: Annotated[Principal, Depends(require("viewer"))],
                   stills: Annotated[Stills, Depends(get_stills)]) -> ZonesPreviewOut:
     """Return which detections of the current frame each zone would count, and the check-config problems."""
@@ -303,13 +307,13 @@ def preview_zones(camera_id: str, body: ZonesPreviewIn, services: ServicesDep,
 
 
 @router.put("/{camera_id}/zones", response_model=ZonesSavedOut, summary="Save a camera's zones (admin)",
-            responses={400: {"model": ZonesRefusedOut, "description": "check-config finds errors: nothing "
-                                                                      "written."},
+            responses={400: {"model": ZonesRefusedOut, "description": "check-config finds errors (or the body is "
+                                                                      "not JSON): nothing written."},
                        404: {"model": ErrorOut, "description": "Unknown camera."},
                        409: {"model": ErrorOut, "description": "The file changed since it was loaded (or has "
                                                                "errors now): nothing written."},
                        503: {"model": ErrorOut, "description": "The file cannot be written."}})
-def put_zones(camera_id: str, body: ZonesIn, services: ServicesDep,
+def put_zones(camera_id: CameraId, body: ZonesIn, services: ServicesDep,
               who: Annotated[Principal, Depends(require("admin"))],
               editor: Annotated[ZoneEditor, Depends(get_editor)]) -> ZonesSavedOut | JSONResponse:
     """Validate like check-config, write the file atomically (previous content in <file>.bak), then reload."""
@@ -321,7 +325,10 @@ def put_zones(camera_id: str, body: ZonesIn, services: ServicesDep,
                                      f"was edited by hand): nothing was written. Load the zones again and redo "
                                      f"your change.")
         if plan.loaded is None or any(not p.warning for p in plan.problems):
-            return JSONResponse(ZonesRefusedOut(problems=plan.problems).model_dump(), status_code=400)
+            n = sum(1 for p in plan.problems if not p.warning)
+            refused = ZonesRefusedOut(detail=f"check-config finds {n} error{'s' if n != 1 else ''}: nothing was "
+                                             f"written", problems=plan.problems)
+            return JSONResponse(refused.model_dump(), status_code=400)
         try:
             backup = write_atomic(where.file, plan.new_text)
         except OSError as exc:
