@@ -42,6 +42,8 @@ class ZoneIn(BaseModel):
     anchor: str = Field("auto", max_length=40, description="auto, feet, center, head or hips.")
     count_mode: str = Field("person", max_length=40, description="person or head.")
     name: str | None = Field(None, max_length=200, description="Display name.")
+    resolved_anchor: str | None = Field(None, max_length=40, description="Ignored (GET returns it), so a zone "
+                                                                         "read can be sent back as it is.")
 
 
 class ZoneFullOut(BaseModel):
@@ -231,7 +233,7 @@ def _plan(services: Services, camera_id: str, zones: list[ZoneIn]) -> _Plan:
         old = where.file.read_bytes()
     except OSError as exc:
         raise HTTPException(503, f"cannot read {where.display}: {exc.strerror or exc}") from None
-    new_zones = [z.model_dump() for z in zones]
+    new_zones = [z.model_dump(exclude={"resolved_anchor"}) for z in zones]
     try:
         text = replace_zones(old.decode("utf-8"), camera_id, new_zones)
     except ZoneEditError as exc:
@@ -290,7 +292,7 @@ def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesD
     usable = []
     for z in body.zones:
         try:
-            zone = ZoneConfig.model_validate(z.model_dump())
+            zone = ZoneConfig.model_validate(z.model_dump(exclude={"resolved_anchor"}))
             if len(zone.polygon) >= 3:
                 usable.append(zone)
         except ValidationError:
@@ -333,7 +335,7 @@ def put_zones(camera_id: CameraId, body: ZonesIn, services: ServicesDep,
             backup = write_atomic(where.file, plan.new_text)
         except OSError as exc:
             raise HTTPException(503, f"cannot write {where.display}: {exc.strerror or exc}") from None
-        diff = zones_diff(plan.old_zones, [z.model_dump() for z in body.zones])
+        diff = zones_diff(plan.old_zones, [z.model_dump(exclude={"resolved_anchor"}) for z in body.zones])
         # Who changed what, like every other administrative act (the zones themselves are in the file).
         access_log.info(json.dumps({"event": "zones_saved", "who": who.name, "camera": camera_id,
                                     "file": where.display, **diff, "zones": len(body.zones),
