@@ -55,6 +55,31 @@ cameras:
       - {id: table-staff, kind: staff, counter: table, polygon: [[0.75, 0], [1, 0], [1, 0.5], [0.75, 0.5]]}
 """
 
+# A second ward in another province, on the still pictures that ship with ultralytics: more tiles and a filter.
+WARD_2 = """\
+id: demo-ward
+name: "Phường Mẫu"
+province: "Hà Nội"
+hours: {mon-sun: ["00:00-24:00"]}
+holidays: {country: null}
+counters:
+  - {id: desk-1, name: "Quầy 1 - Tư pháp"}
+  - {id: desk-2, name: "Quầy 2 - Đất đai"}
+cameras:
+  - id: street-queue
+    url: package://ultralytics/assets/bus.jpg
+    sample_every: 3s
+    zones:
+      - {id: waiting, kind: queue, polygon: [[0, 0.7], [1, 0.7], [1, 1], [0, 1]]}
+      - {id: desk-2-staff, kind: staff, counter: desk-2, polygon: [[0, 0], [0.3, 0], [0.3, 0.2], [0, 0.2]]}
+  - id: desk-1-cam
+    url: package://ultralytics/assets/zidane.jpg
+    sample_every: 3s
+    zones:
+      - {id: desk-1-staff, kind: staff, counter: desk-1, anchor: head, polygon: [[0.6, 0], [1, 0], [1, 1], [0.6, 1]]}
+      - {id: desk-1-front, kind: service, counter: desk-1, anchor: head, polygon: [[0, 0], [0.6, 0], [0.6, 1], [0, 1]]}
+"""
+
 # The three zones drawn by mouse (fractions of the picture): the floor at the table, where the person's feet are;
 # the empty floor on the left; a strip at the top.
 DRAWN = [
@@ -84,6 +109,7 @@ def service(clip, tmp_path_factory):
     with RtspServer(clip, name="hall-1") as rtsp:
         (work / "sites.d").mkdir()
         (work / "sites.d" / "room.yaml").write_text(WARD.replace("URL", rtsp.url), encoding="utf-8")
+        (work / "sites.d" / "ward-2.yaml").write_text(WARD_2, encoding="utf-8")
         config = {"sites_dir": "sites.d", "sites": [],
                   "service": {"tokens": [{"name": "ana", "env": "CONSOLE_ADMIN", "role": "admin"},
                                          {"name": "vic", "env": "CONSOLE_VIEWER", "role": "viewer"}]}}
@@ -185,11 +211,18 @@ def test_console_end_to_end(service, browser, tmp_path):
     assert "Tổng quan" in page.locator("header.top nav").inner_text()
     assert page.locator("#f-province option", has_text="Lào Cai").count() == 1
     page.locator(".cam[data-camera=hall-1].up").wait_for()
+    page.locator(".tile[data-counter=desk-1][data-state=serving]").wait_for()  # officer and citizen at desk 1
+    page.locator(".tile[data-counter=desk-2][data-state=waiting_unstaffed]").wait_for()  # queue, nobody at desk 2
     page.locator("#updated", has_text="Cập nhật").wait_for()
     first = page.inner_text("#updated")
     # Updated again within the 2 s poll (plus slack). (No wait_for_function: the page's CSP forbids eval.)
     sync_api.expect(page.locator("#updated")).not_to_have_text(first, timeout=5000)
     shot(page, "console-overview", tmp_path)
+    page.select_option("#f-province", "Hà Nội")  # the filter: one province's wards only, kept in the address
+    page.locator(".site[data-site=room]").wait_for(state="detached")
+    assert page.locator(".site").count() == 1 and "province=" in page.url
+    page.select_option("#f-province", "")
+    page.locator(".site[data-site=room]").wait_for()
 
     # The viewer may open the editor and try zones, but the service refuses the save.
     page.goto(f"{base}/cameras/hall-1/edit")
