@@ -20,8 +20,9 @@ from typing import Any
 
 import yaml
 
-ZONE_KEYS = ("id", "kind", "counter", "anchor", "count_mode", "name", "polygon")
-ZONE_DEFAULTS: dict[str, Any] = {"counter": None, "anchor": "auto", "count_mode": "person", "name": None}
+ZONE_KEYS = ("id", "kind", "counter", "anchor", "count_mode", "shared", "name", "polygon")
+ZONE_DEFAULTS: dict[str, Any] = {"counter": None, "anchor": "auto", "count_mode": "person", "shared": False,
+                                 "name": None}
 DECIMALS = 4  # 1/10000 of the frame: below a pixel on a 4K picture
 
 

@@ -117,6 +117,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field_counter": ("Quầy", "Counter"),
     "field_anchor": ("Điểm neo", "Anchor"),
     "field_count_mode": ("Cách đếm", "Counting mode"),
+    "field_shared": ("Đếm mọi người trong vùng (ngoài quy tắc mỗi người một vai)",
+                     "Count everyone inside (outside the one-person-one-role rule)"),
     "none": ("(không)", "(none)"),
     "anchor_auto": ("tự động ({anchor})", "auto ({anchor})"),
     "anchor_feet": ("chân", "feet"),

@@ -260,11 +260,16 @@ def test_console_end_to_end(service, browser, tmp_path):
     page.locator(".zone-item[data-zone=zone-3]").wait_for()
     drawing_s = time.monotonic() - started
     print(f"\nconsole: drew three zones (11 clicks) in {drawing_s:.1f} s")
-    # What each zone would count comes from the service's own rule: the person's feet are in zone-1 only.
-    page.locator(".zone-item[data-zone=zone-1] .count", has_text="Sẽ đếm: 1").wait_for()
+    # What each zone would count comes from the service's own rule (one person, one role): the person's feet are
+    # in zone-1 too, but being served at table-front they are not also waiting in a queue.
+    page.locator(".zone-item[data-zone=table-front] .count", has_text="Sẽ đếm: 1").wait_for()
+    page.locator(".zone-item[data-zone=zone-1] .count", has_text="Sẽ đếm: 0").wait_for()
     page.locator(".zone-item[data-zone=zone-2] .count", has_text="Sẽ đếm: 0").wait_for()
     page.locator(".zone-item[data-zone=zone-3] .count", has_text="Sẽ đếm: 0").wait_for()
-    page.locator(".zone-item[data-zone=zone-1]").click()
+    # Outside the rule (shared), zone-1 counts everyone standing in it.
+    page.locator(".zone-item[data-zone=zone-1] .zone-pick").click()
+    page.check(".zone-form input[name=shared]")
+    page.locator(".zone-item[data-zone=zone-1] .count", has_text="Sẽ đếm: 1").wait_for()
     page.locator("svg.overlay .det.hl").first.wait_for()  # its detection highlighted on the picture
     shot(page, "console-editor", tmp_path)
 
@@ -276,7 +281,7 @@ def test_console_end_to_end(service, browser, tmp_path):
     # The zones are in the ward's own file; its comments and the untouched zones' lines are as they were.
     for line in before_file.splitlines():
         assert line in text.splitlines(), line
-    assert text.count("{id: zone-") == 3 and "- {id: zone-1, kind: queue, polygon: [[0.32, 0.6]" in text
+    assert text.count("{id: zone-") == 3 and "- {id: zone-1, kind: queue, shared: true, polygon: [[0.32, 0.6]" in text
     assert (ward_file(service).parent / "room.yaml.bak").read_text(encoding="utf-8") == before_file
     # Live within 3 samples: the reload applied the zones, the next samples count them.
     headers = bearer(ADMIN)

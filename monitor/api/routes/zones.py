@@ -41,6 +41,7 @@ class ZoneIn(BaseModel):
                                                description="[x, y] points, fractions 0..1 of the frame.")
     anchor: str = Field("auto", max_length=40, description="auto, feet, center, head or hips.")
     count_mode: str = Field("person", max_length=40, description="person or head.")
+    shared: bool = Field(False, description="Outside the one-person-one-role rule (counts everyone inside).")
     name: str | None = Field(None, max_length=200, description="Display name.")
     resolved_anchor: str | None = Field(None, max_length=40, description="Ignored (GET returns it), so a zone "
                                                                          "read can be sent back as it is.")
@@ -56,6 +57,7 @@ class ZoneFullOut(BaseModel):
     anchor: str
     resolved_anchor: str = Field(description="The anchor once 'auto' is decided.")
     count_mode: str
+    shared: bool = Field(description="Outside the one-person-one-role rule.")
     name: str | None
 
 
@@ -199,7 +201,8 @@ def _where(disk: LoadedConfig, camera_id: str) -> tuple[_Where, Any, Any]:
 
 def _zone_full(z: ZoneConfig) -> ZoneFullOut:
     return ZoneFullOut(id=z.id, kind=z.kind, counter=z.counter, polygon=list(z.polygon), anchor=z.anchor,
-                       resolved_anchor=z.resolved_anchor(), count_mode=z.count_mode, name=z.name)
+                       resolved_anchor=z.resolved_anchor(), count_mode=z.count_mode, shared=z.shared,
+                       name=z.name)
 
 
 def _problem(issue: Issue, where: _Where, source: str) -> ProblemOut:

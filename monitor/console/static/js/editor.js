@@ -122,7 +122,7 @@ function finishDraft() {
   if (S.draft.length < 3) return;
   pushUndo();
   S.zones.push({ id: newId(), kind: "queue", counter: null, polygon: S.draft, anchor: "auto", count_mode: "person",
-                 name: null });
+                 shared: false, name: null });
   S.sel = S.zones.length - 1;
   S.mode = "select";
   S.draft = [];
@@ -165,7 +165,8 @@ function changed() {
 }
 function payloadZones() {
   return S.zones.map((z) => ({ id: z.id, kind: z.kind, counter: z.counter || null, polygon: z.polygon,
-                               anchor: z.anchor, count_mode: z.count_mode, name: z.name || null }));
+                               anchor: z.anchor, count_mode: z.count_mode, shared: !!z.shared,
+                               name: z.name || null }));
 }
 async function preview() {
   const seq = ++previewSeq;
@@ -280,6 +281,8 @@ function zoneForm(z) {
     <label>${tr("field_count_mode")} <select name="count_mode" @change=${(e) => setField("count_mode", e.target.value)}>
       ${["person", "head"].map((m) => html`<option value=${m} ?selected=${z.count_mode === m}>${tr(`mode_${m}`)}</option>`)}
     </select></label>
+    <label class="check"><input type="checkbox" name="shared" .checked=${!!z.shared}
+      @change=${(e) => setField("shared", e.target.checked)}> ${tr("field_shared")}</label>
     <div class="row">
       <button type="button" @click=${deleteZone}>${tr("delete_zone")}</button>
       <button type="button" ?disabled=${S.vsel < 0 || z.polygon.length <= 3}
@@ -364,7 +367,8 @@ async function start() {
   try {
     S.meta = await apiJson(`/api/v1/cameras/${enc}/zones`);
     S.zones = S.meta.zones.map((z) => ({ id: z.id, kind: z.kind, counter: z.counter, polygon: z.polygon,
-                                         anchor: z.anchor, count_mode: z.count_mode, name: z.name }));
+                                         anchor: z.anchor, count_mode: z.count_mode, shared: z.shared,
+                                         name: z.name }));
     await loadFrame();
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) {
