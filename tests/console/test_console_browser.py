@@ -139,7 +139,7 @@ def bearer(token: str) -> dict[str, str]:
 class Tab:
     """A browser context (its own session storage) that records every request and CSP complaint."""
 
-    def __init__(self, browser, base: str, viewport=(1400, 900)) -> None:
+    def __init__(self, browser, base: str, viewport=(1400, 1000)) -> None:
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.requests: list[str] = []
         self.failed: dict[str, str] = {}
@@ -271,6 +271,7 @@ def test_console_end_to_end(service, browser, tmp_path):
     page.check(".zone-form input[name=shared]")
     page.locator(".zone-item[data-zone=zone-1] .count", has_text="Sẽ đếm: 1").wait_for()
     page.locator("svg.overlay .det.hl").first.wait_for()  # its detection highlighted on the picture
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "console-editor", tmp_path)
 
     before_file = ward_file(service).read_text(encoding="utf-8")
