@@ -99,7 +99,7 @@ def test_preview_counts_with_the_rule_and_reports_check_config_problems(live: Li
 
 def test_save_checks_writes_keeps_comments_reloads_and_logs(live: Live, caplog: pytest.LogCaptureFixture) -> None:
     client = TestClient(live.app)
-    first_sample(client)
+    shown = first_sample(client)  # the frame an editor shows
     path = live.config_path
     original = path.read_text(encoding="utf-8")
     got = client.get("/api/v1/cameras/bus/zones").json()
@@ -137,6 +137,9 @@ def test_save_checks_writes_keeps_comments_reloads_and_logs(live: Live, caplog: 
     assert logged[-1]["event"] == "zones_saved" and logged[-1]["who"] == "anonymous" \
         and logged[-1]["camera"] == "bus" and logged[-1]["added"] == ["kerb"]
 
+    # The editor's frame is still there after the reload (its detections do not depend on the zones).
+    after = client.post("/api/v1/cameras/bus/zones/preview", json={"zones": new, "frame": shown["ts"]}).json()
+    assert after["ts"] == shown["ts"] and after["valid"] is True and after["counts"]["kerb"] >= 0
     # The editor that loaded the old version is refused, whatever it sends.
     r = client.put("/api/v1/cameras/bus/zones", json={"version": got["version"], "zones": zones})
     assert r.status_code == 409 and "changed since you loaded it" in r.json()["detail"]

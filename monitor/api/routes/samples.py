@@ -117,13 +117,14 @@ class Stills:
 
     def remember(self, rt: CameraRuntime, last: LastSample) -> None:
         """Keep a live sample a page was shown, so its picture can be fetched by its timestamp."""
-        self._put((rt.camera.id, "ts", round(last.frame.ts, 6), id(rt.camera)), (last, None))
+        # Keyed by camera id, not config object: a frame's detections stay true across a zone reload.
+        self._put((rt.camera.id, "ts", round(last.frame.ts, 6)), (last, None))
 
     def by_ts(self, rt: CameraRuntime, ts: float) -> tuple[LastSample, float | None]:
         """Return a kept live sample by its frame timestamp (the newest one also without being kept)."""
         if rt.last is not None and round(rt.last.frame.ts, 6) == round(ts, 6):
             return rt.last, None
-        hit = self._get((rt.camera.id, "ts", round(ts, 6), id(rt.camera)))
+        hit = self._get((rt.camera.id, "ts", round(ts, 6)))
         if hit is None:
             raise HTTPException(404, "that frame is no longer kept: ask for the last sample again")
         return hit

@@ -168,13 +168,18 @@ function payloadZones() {
                                anchor: z.anchor, count_mode: z.count_mode, shared: !!z.shared,
                                name: z.name || null }));
 }
-async function preview() {
+async function preview(retry = true) {
   const seq = ++previewSeq;
   try {
     const body = { zones: payloadZones(), frame: S.frame?.ts ?? null };
     if (S.frame?.t !== null && S.frame?.t !== undefined) { body.t = S.frame.t; body.frame = null; }
     const res = await apiJson(`/api/v1/cameras/${enc}/zones/preview`, { method: "POST", body });
     if (seq !== previewSeq) return;
+    if (res.ts === null && retry) {
+      // The shown frame is no longer kept by the service (or the camera restarted): take the newest and retry.
+      await loadFrame();
+      return preview(false);
+    }
     S.preview = res;
     S.problems = res.problems;
   } catch (e) {
