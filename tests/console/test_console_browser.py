@@ -139,8 +139,9 @@ def bearer(token: str) -> dict[str, str]:
 class Tab:
     """A browser context (its own session storage) that records every request and CSP complaint."""
 
-    def __init__(self, browser, base: str, viewport=(1400, 1000)) -> None:
-        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    def __init__(self, browser, base: str, viewport=(1400, 1000), touch: bool = False) -> None:
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=touch,
+                                           is_mobile=touch)
         self.requests: list[str] = []
         self.failed: dict[str, str] = {}
         self.console: list[str] = []
@@ -346,13 +347,25 @@ def test_console_end_to_end(service, browser, tmp_path):
     admin.close()
 
 
-def test_phone_layout_and_security_headers(service, browser, tmp_path):
-    phone = Tab(browser, service.base, viewport=(390, 844))
-    phone.sign_in(VIEWER)
-    phone.page.locator(".tile[data-counter=table]").wait_for()
-    width = phone.page.evaluate("document.documentElement.scrollWidth")
+def test_phone_layout_touch_drawing_and_security_headers(service, browser, tmp_path):
+    phone = Tab(browser, service.base, viewport=(390, 844), touch=True)
+    phone.sign_in(ADMIN)
+    page = phone.page
+    page.locator(".tile[data-counter=table]").wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # one column, nothing wider than the screen
-    shot(phone.page, "console-phone", tmp_path)
+    shot(page, "console-phone", tmp_path)
+    # A zone drawn with the finger: taps on the picture, the first corner again to close it.
+    page.goto(f"{service.base}/cameras/hall-1/edit")
+    page.locator(".zone-item").first.wait_for()
+    before = page.locator(".zone-item").count()
+    page.tap("#new-zone")
+    box = page.locator("svg.overlay").bounding_box()
+    for fx, fy in [(0.1, 0.3), (0.3, 0.3), (0.3, 0.5), (0.1, 0.3)]:
+        page.touchscreen.tap(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.locator(".zone-item").nth(before).wait_for()
+    assert page.locator(".zone-item").count() == before + 1
+    assert not [m for m in phone.console if m.startswith("pageerror")]
     phone.close()
     r = httpx.get(service.base + "/")
     csp = r.headers["content-security-policy"]
