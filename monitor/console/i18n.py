@@ -59,6 +59,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staffed_no": ("Không có cán bộ", "No officer"),
     "front_people": ("Trước quầy: {n}", "At the counter: {n}"),
     "session": ("Có người trước quầy {time}", "Citizen at the counter for {time}"),
+    "front_wait": ("Người dân chờ không có cán bộ {time}", "Citizen waiting with no officer {time}"),
+    "no_staff_zone": ("Không có vùng cán bộ", "No staff zone"),
     "served": ("Đã phục vụ: {n}", "Served: {n}"),
     "people": ("{n} người", "{n} people"),
     "wait": ("Chờ ước tính {time}", "Estimated wait {time}"),

@@ -39,6 +39,8 @@ function counterTile(c) {
       <span>${staffed}</span>
       ${c.front_people !== null ? html`<span>${tr("front_people", { n: fmtNumber(c.front_people) })}</span>` : nothing}
       ${c.session_s ? html`<span>${tr("session", { time: fmtDuration(c.session_s) })}</span>` : nothing}
+      ${c.front_wait_s ? html`<span>${tr("front_wait", { time: fmtDuration(c.front_wait_s) })}</span>` : nothing}
+      ${c.staff_zone === false ? html`<span>${tr("no_staff_zone")}</span>` : nothing}
       <span>${tr("served", { n: c.served_total })}</span>
     </div>
   </div>`;
