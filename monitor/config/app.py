@@ -34,3 +34,7 @@ class AppConfig(ConfigModel):
     smoothing: SmoothingConfig = Field(default_factory=SmoothingConfig, title="Smoothing",  # type: ignore[arg-type]
                                        description="Robust counts and service sessions.")
     sites: list[SiteConfig] = Field(min_length=1, title="Sites", description="One-stop offices watched.")
+    sites_dir: str | None = Field(
+        None, title="Sites folder",
+        description="A folder (relative to this file) whose *.yaml files each hold one site, e.g. "
+                    "sites.d/<site>.yaml; their sites are added after `sites`. Errors name the site file and line.")
