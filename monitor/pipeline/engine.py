@@ -25,9 +25,11 @@ from ..reload import ReloadPlan, prune_series
 from ..schedule.calendar import SiteCalendar
 from ..sources import CameraSource, Frame, open_source
 from ..state.model import CameraReading, SiteSnapshot
+from ..state.sessions import ServiceCompleted
 from ..state.tracker import SiteTracker
 from .align import next_sample_at
 from .analyse import Analyser
+from .events import SiteTick, TickFanout
 from .queue import SampleQueue
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class SiteRuntime:
     publisher: SitePublisher
     lock: threading.Lock = field(default_factory=threading.Lock)
     snapshot: SiteSnapshot | None = None
+    completed: list[ServiceCompleted] = field(default_factory=list)  # since the last tick (for subscribers)
 
 
 class Engine:
@@ -99,6 +102,8 @@ class Engine:
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="inference", daemon=True)
         self.started_at: float | None = None
+        # Outputs that follow the clock (history, ...) subscribe here; see pipeline.events.
+        self.ticks = TickFanout(on_drop=lambda name: metrics.tick_subscriber_dropped.labels(name).inc())
         for site in cfg.sites:
             self._add_site(site)
 
@@ -154,6 +159,7 @@ class Engine:
             self._worker.join(timeout=30)
         for rt in self.cameras.values():
             rt.source.stop()
+        self.ticks.close()
         log.info("engine stopped")
 
     # -- hot reload ---------------------------------------------------------------------------------------------
@@ -301,6 +307,7 @@ class Engine:
                 site = self.sites[rt.site.id]
                 with site.lock:
                     done = site.tracker.observe(rt.camera.id, frame.ts, a.counts)
+                    site.completed.extend(done)
                 for s in done:
                     site.publisher.service_completed(s.counter, s.duration_s)
                 rt.last = LastSample(frame, a.detections, a.counts)
@@ -314,6 +321,7 @@ class Engine:
         now_ts = self.clock()
         at = dt.datetime.fromtimestamp(now_ts, dt.UTC)
         snaps = []
+        ticks = []
         with self._lock:
             for site in self.sites.values():
                 for rt in self.cameras.values():
@@ -323,8 +331,10 @@ class Engine:
                             site.tracker.camera_health(rt.camera.id, reading)
                 with site.lock:
                     snap = self._configured(site, site.tracker.snapshot(at))
+                    completed, site.completed = site.completed, []
                 site.snapshot = snap
                 site.publisher.publish(snap)
+                notes: list[Any] = []
                 if self.alerts is not None:
                     try:
                         notes = self.alerts.process(snap)
@@ -334,6 +344,9 @@ class Engine:
                         record_evidence(self.evidence, self.loaded.config.service.evidence, site.config, notes,
                                         lambda cid: self._picture(cid, now_ts), now_ts)
                 snaps.append(snap)
+                ticks.append(SiteTick(snap, tuple(completed), tuple(notes or ())))
+        # Outside the lock, and only queued: a slow subscriber never holds up inference or the clock.
+        self.ticks.publish(ticks)
         return snaps
 
     @staticmethod
