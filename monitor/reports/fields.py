@@ -142,8 +142,8 @@ def alert_column(kind: str) -> Column:
               f"{kind} alerts that started firing in the period.", f"Số lần cảnh báo {vi}.")
 
 
-_FIGURES = [OPEN_H, COVERAGE, STAFFED, WAITING_UNSTAFFED, SERVING, IDLE, UNSTAFFED, OTHER, NO_DATA, SERVED, SERVICE_MEAN,
-            SERVICE_P90]
+_FIGURES = [OPEN_H, COVERAGE, STAFFED, WAITING_UNSTAFFED, SERVING, IDLE, UNSTAFFED, OTHER, NO_DATA, SERVED,
+            SERVICE_MEAN, SERVICE_P90]
 _QUEUE = [QUEUE_MEAN, QUEUE_PEAK, QUEUE_OVER, WAIT_MEAN, WAIT_PEAK, WAIT_OVER]
 _ALERTS = [alert_column(k) for k in ALERT_KINDS]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import AppConfig
 from ..metrics.registry import Metrics
@@ -61,23 +62,23 @@ def publish_targets(cfg: AppConfig, metrics: Metrics) -> None:
     """Export the thresholds as gauges (onestop_zone_queue_threshold, ...); series the config lost are removed."""
     t = targets_of(cfg)
     m = metrics
-    want: dict[object, dict[tuple[str, ...], float]] = {g: {} for g in (
+    want: dict[Any, dict[tuple[str, ...], float]] = {g: {} for g in (
         m.zone_queue_threshold, m.zone_queue_threshold_for, m.zone_wait_target,
         m.counter_long_service_threshold, m.counter_unstaffed_threshold, m.camera_down_threshold)}
     for (site, zone), people in t.queue.items():
-        labels = (site, t.zone_camera[(site, zone)], zone)
-        want[m.zone_queue_threshold][labels] = people
-        want[m.zone_wait_target][labels] = t.wait_target_s
+        zl: tuple[str, ...] = (site, t.zone_camera[(site, zone)], zone)
+        want[m.zone_queue_threshold][zl] = people
+        want[m.zone_wait_target][zl] = t.wait_target_s
         if (site, zone) in t.queue_for:
-            want[m.zone_queue_threshold_for][labels] = t.queue_for[(site, zone)]
-    for gauge, values in ((m.counter_long_service_threshold, t.long_service),
-                          (m.counter_unstaffed_threshold, t.unstaffed), (m.camera_down_threshold, t.camera_down)):
-        want[gauge] = {key: secs for key, secs in values.items()}
+            want[m.zone_queue_threshold_for][zl] = t.queue_for[(site, zone)]
+    for g, per_key in ((m.counter_long_service_threshold, t.long_service),
+                       (m.counter_unstaffed_threshold, t.unstaffed), (m.camera_down_threshold, t.camera_down)):
+        want[g] = {key: secs for key, secs in per_key.items()}
     for gauge, values in want.items():
         for labels, value in values.items():
             gauge.labels(*labels).set(value)  # type: ignore[attr-defined]
         # prometheus-client keeps children in a dict keyed by label values; there is no public listing.
         with gauge._lock:  # type: ignore[attr-defined]
             stale = [k for k in gauge._metrics if k not in values]  # type: ignore[attr-defined]
-        for labels in stale:
-            gauge.remove(*labels)  # type: ignore[attr-defined]
+        for old in stale:
+            gauge.remove(*old)  # type: ignore[attr-defined]
