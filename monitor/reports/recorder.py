@@ -7,10 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..config import AppConfig
 from ..metrics.registry import Metrics
 from ..pipeline.events import SiteTick
+from ..state.model import SiteSnapshot
+from ..state.sessions import ServiceCompleted
 from .accumulate import Batch, MinuteAccumulator
 from .history import HistoryStore
 from .targets import targets_of
@@ -103,4 +106,37 @@ class HistoryRecorder:
                     self.store.write(batch)
                 except Exception:
                     log.exception("history write at shutdown failed", extra={"rows": len(batch)})
+            self.store.close()
+
+
+class ReplayHistory:
+    """History of a ``replay`` run, on video time: the same minutes as the service, written at the end.
+
+    Each sample's state holds until the next sample; the last one holds for one sample interval (``close``).
+    """
+
+    def __init__(self, cfg: AppConfig, state_dir: Path) -> None:
+        """Open the history database in ``state_dir``."""
+        t = targets_of(cfg)
+        self.store = HistoryStore(state_dir)
+        self.acc = MinuteAccumulator(t.queue, t.wait_target_s)
+        self.site: str | None = None
+        self._ticks = 0
+
+    def observe(self, snap: SiteSnapshot, services: Sequence[ServiceCompleted] = (),
+                notifications: Sequence[Any] = ()) -> None:
+        """Add one sample's snapshot, the services it completed and the alerts it produced."""
+        self.site = snap.site
+        self.acc.observe(SiteTick(snap, tuple(services), tuple(notifications)))
+        self._ticks += 1
+        if self._ticks % 1000 == 0:  # a long video: keep memory flat
+            self.store.write(self.acc.take_finished())
+
+    def close(self, end: float) -> int:
+        """Let the last sample hold until ``end`` (unix), write everything and close; return rows written."""
+        if self.site is not None:
+            self.acc.finish(self.site, end)
+        try:
+            return self.store.write(self.acc.take_all())
+        finally:
             self.store.close()

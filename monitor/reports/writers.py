@@ -51,14 +51,25 @@ def to_json(report: dict[str, Any]) -> bytes:
 
 
 def to_csv(report: dict[str, Any], level: Level = "site", language: str = "vi") -> bytes:
-    """Return one level as CSV: UTF-8 with BOM (Excel then reads Vietnamese right), header with units."""
+    """Return one level as CSV: UTF-8 with BOM (Excel then reads Vietnamese right), header with units.
+
+    Shares are written in percent (the header says so); empty cells are values without data.
+    """
     cols = COLUMNS[level]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([c.header(language) for c in cols])
     for row in rows_of(report, level):
-        w.writerow(["" if (v := cell(row, c, language)) is None else v for c in cols])
+        w.writerow([_csv_value(cell(row, c, language), c) for c in cols])
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+
+
+def _csv_value(v: Any, col: Column) -> Any:
+    if v is None:
+        return ""
+    if col.kind == "share" and isinstance(v, int | float):
+        return round(v * 100, 2)  # the header says (%): a CSV has no number format to show a fraction as one
+    return v
 
 
 def _sheet(wb: Workbook, level: Level, report: dict[str, Any], language: str) -> None:
@@ -81,12 +92,19 @@ def _sheet(wb: Workbook, level: Level, report: dict[str, Any], language: str) ->
             x = ws.cell(row=i, column=j, value=v)
             x.number_format = _FORMATS[c.kind] if not isinstance(v, str) else "@"
     ws.freeze_panes = "A2"
+    # Leaders print these: landscape, all columns on one page width, the header row on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
     if cols:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(1, ws.max_row)}"
 
 
 def _chart(wb: Workbook, report: dict[str, Any], language: str) -> None:
-    """Add a bar chart of the staffed ratio per ward (whole range) beside the ranking."""
+    """Add a bar chart of the staffed ratio per ward (whole range) under the ranking."""
     ws = wb[SHEET_NAMES["ranking"][0 if language == "vi" else 1]]
     cols = [c.key for c in COLUMNS["ranking"]]
     n = len(rows_of(report, "ranking"))
@@ -105,7 +123,7 @@ def _chart(wb: Workbook, report: dict[str, Any], language: str) -> None:
     chart.set_categories(Reference(ws, min_col=name_col, min_row=2, max_row=n + 1))
     chart.height = max(7.5, 0.6 * n + 3)
     chart.width = 18
-    ws.add_chart(chart, f"{get_column_letter(len(cols) + 2)}2")
+    ws.add_chart(chart, f"B{n + 4}")  # under the table: on screen and on the printed page
 
 
 def _about(wb: Workbook, report: dict[str, Any], language: str) -> None:
