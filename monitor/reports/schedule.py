@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formatdate, getaddresses
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -205,7 +206,7 @@ class ReportScheduler:
         msg.set_content(f"{vi}\n\n{en}\n\nTải về / Download: {url}\n")
         maintype, subtype = MEDIA_TYPES[s.format].split(";")[0].split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-        return msg.as_bytes()
+        return msg.as_bytes(policy=SMTP)  # CRLF line ends: smtplib sends bytes as they are
 
     # -- delivery --------------------------------------------------------------------------------------------
 

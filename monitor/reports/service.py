@@ -51,7 +51,7 @@ class ReportService:
 
     def attach(self, engine: Any, alerts: Any) -> None:
         """Subscribe the history recorder to the engine's ticks and start schedules on the alert outbox."""
-        if self.recorder is not None:
+        if self.recorder is not None and engine is not None:
             engine.ticks.subscribe("history", self.recorder.on_ticks)
         if alerts is not None:
             self.scheduler = ReportScheduler(self.loaded, alerts, self.files,
