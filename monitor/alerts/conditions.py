@@ -32,6 +32,7 @@ class Observation:
     bad: bool | None
     clear: bool | None
     values: dict[str, Any] = field(default_factory=dict)
+    episode: float | None = None  # per-episode rules (long_service): which session the values are about
 
     @property
     def label(self) -> str:
@@ -57,6 +58,11 @@ def clear_below(rule: LongQueueRule) -> int:
 def gated_by_hours(rule: AlertRule) -> bool:
     """Return whether the rule is only evaluated while the site is open (all but camera_down)."""
     return rule.kind != "camera_down"
+
+
+def per_session(rule: AlertRule) -> bool:
+    """Return whether the rule fires once per service session and resolves when that session ends."""
+    return rule.kind == "long_service"
 
 
 def pending_for(rule: AlertRule) -> float:
@@ -121,7 +127,9 @@ def _long_service(rule: LongServiceRule, snap: SiteSnapshot) -> Observation:
     if c is None or (c.front_people is None and c.session_s is None):
         return UNKNOWN
     bad = c.session_s is not None and c.session_s >= rule.for_
-    return Observation(bad, not bad, {"session_s": c.session_s, "front_people": c.front_people})
+    values = {"session_s": None if c.session_s is None else round(c.session_s, 1), "for_s": rule.for_,
+              "counter": rule.counter, "front_people": c.front_people}
+    return Observation(bad, not bad, values, c.session_started_at)
 
 
 def _camera_down(rule: CameraDownRule, snap: SiteSnapshot) -> Observation:

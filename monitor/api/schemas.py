@@ -29,9 +29,16 @@ class CounterOut(BaseModel):
     staffed: bool | None
     state: str | None
     front_people: float | None
-    session_s: float | None
+    session_s: float | None = Field(description="Length of the open service (officer and citizen there).")
     served_total: int
     mean_service_s: float | None
+    staff_zone: bool = Field(True, description="false: no staff zone watches this counter; its staffing is "
+                                               "unknown and every front visit counts as a service.")
+    front_wait_s: float | None = Field(None, description="How long the citizen at the front has waited with no "
+                                                         "officer there; null when nobody waits so.")
+    discarded: dict[str, int] = Field(default_factory=dict,
+                                      description="Front visits not counted as served since start, by reason: "
+                                                  "too_short, no_officer, staff_unknown.")
 
 
 class CameraOut(BaseModel):

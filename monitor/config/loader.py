@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from .app import AppConfig
-from .checks import Loc, Problem, run_checks
+from .checks import Loc, Problem, check_plain_passwords, run_checks
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 OVERRIDE_PREFIX = "ONESTOP__"
@@ -186,7 +186,7 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(source, [Issue("", 1, "the file must be a mapping with a 'sites' list")])
-    problems: list[Problem] = []
+    problems: list[Problem] = check_plain_passwords(data)
     expanded: list[str] = []
     data = _expand_env(data, env, (), problems, expanded)
     _apply_overrides(data, env)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from ..config import SiteConfig
 from ..state.model import COUNTER_STATES, SiteSnapshot
+from ..state.sessions import DISCARD_REASONS
 from .registry import Metrics
 
 
@@ -18,6 +19,7 @@ class SitePublisher:
         self._last_at: dt.datetime | None = None
         self._last_open: bool | None = None
         self._last_staffed: dict[str, bool | None] = {}
+        self._discarded_seen: dict[tuple[str, str], int] = {}
         self._zone_labels: dict[str, tuple[str, ...]] = {}
         for cam in site.cameras:
             for z in cam.zones:
@@ -57,6 +59,7 @@ class SitePublisher:
                 _remove(m.counter_session_seconds, (sid, cid))
             else:
                 m.counter_session_seconds.labels(sid, cid).set(c.session_s)
+            self._count_discarded(cid, c.discarded)
             m.counter_open_seconds.labels(sid, cid)  # exported from the start, so rate() has a series
             m.counter_staffed_seconds.labels(sid, cid)
             m.served.labels(sid, cid)
@@ -80,6 +83,17 @@ class SitePublisher:
         self._last_at = snap.at
         self._last_open = snap.open
         self._last_staffed = {cid: c.staffed for cid, c in snap.counters.items()}
+
+    def _count_discarded(self, counter: str, totals: dict[str, int]) -> None:
+        """Add the growth of the tracker's cumulative discarded-visit totals to the metric."""
+        for reason in DISCARD_REASONS:
+            n = totals.get(reason, 0)
+            seen = self._discarded_seen.get((counter, reason), 0)
+            child = self.metrics.sessions_discarded.labels(self.site.id, counter, reason)
+            if n > seen:
+                child.inc(n - seen)
+            # A lower total means the tracker started again (site rebuilt by a reload): count from there.
+            self._discarded_seen[(counter, reason)] = n
 
     def service_completed(self, counter: str, duration_s: float) -> None:
         """Count one citizen served and record the service time."""

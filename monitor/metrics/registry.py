@@ -34,6 +34,10 @@ class Metrics:
                                          COUNTER, registry=r,
                                          buckets=(30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 3600))
         self.served = Counter("onestop_served", "Citizens served (service sessions completed).", COUNTER, registry=r)
+        self.sessions_discarded = Counter(
+            "onestop_sessions_discarded",
+            "Counter-front visits not counted as a service, by reason (too_short, no_officer, staff_unknown).",
+            (*COUNTER, "reason"), registry=r)
         self.estimated_wait = Gauge("onestop_estimated_wait_seconds",
                                     "Estimated wait in a queue zone (people x mean service time / staffed counters).",
                                     ("site", "camera", "zone"), registry=r)

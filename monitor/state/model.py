@@ -39,6 +39,10 @@ class CounterReading:
     session_s: float | None  # how long the current service session has lasted, None if none
     served_total: int = 0
     mean_service_s: float | None = None
+    staff_zone: bool = True  # False: no staff zone watches it, staffing unknown, every visit counts as served
+    session_started_at: float | None = None  # unix time the open service started (identifies the session)
+    front_wait_s: float | None = None  # how long the citizen at the front has waited with no officer there
+    discarded: dict[str, int] = field(default_factory=dict)  # front visits not counted as served, by reason
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ def site_out(services: Services, snap: SiteSnapshot) -> SiteOut:
                      age_s=z.age_s, stale=z.value is None, estimated_wait_s=z.estimated_wait_s)
              for z in snap.zones.values()]
     counters = [CounterOut(id=c.counter, name=c.name, staffed=c.staffed, state=c.state, front_people=c.front_people,
-                           session_s=c.session_s, served_total=c.served_total, mean_service_s=c.mean_service_s)
+                           session_s=c.session_s, served_total=c.served_total, mean_service_s=c.mean_service_s,
+                           staff_zone=c.staff_zone, front_wait_s=c.front_wait_s, discarded=c.discarded)
                 for c in snap.counters.values()]
     cams = {c.id: c for c in site.cameras}
     cameras = [camera_out(cams[c.camera], c, now, site.id) for c in snap.cameras.values() if c.camera in cams]
