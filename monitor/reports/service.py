@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import LoadedConfig
 from ..metrics.registry import Metrics
+from ..redact import REDACTOR
 from .figures import ReportBuilder, ReportRequest
 from .files import ReportFiles
 from .history import HistoryStore
@@ -19,6 +20,15 @@ from .schedule import ReportScheduler
 from .targets import publish_targets
 
 log = logging.getLogger(__name__)
+
+
+def report_secrets(loaded: LoadedConfig) -> list[str]:
+    """Return the secret values the reports settings name (SMTP login, signing keys), for log redaction."""
+    rep = loaded.config.reports
+    names = [rep.link_secret_env, *(h.secret_env for h in rep.webhooks)]
+    if rep.email is not None:
+        names.append(rep.email.password_env)
+    return [v for n in names if n and len(v := os.environ.get(n, "")) >= 3]
 
 
 def build_report(loaded: LoadedConfig, req: ReportRequest, now: dt.datetime) -> dict[str, Any]:
@@ -43,6 +53,7 @@ class ReportService:
         self.metrics = metrics
         self.clock = clock
         cfg = loaded.config
+        REDACTOR.add(report_secrets(loaded))
         secret_env = cfg.reports.link_secret_env
         self.files = ReportFiles(cfg.service.state_dir, os.environ.get(secret_env) if secret_env else None)
         self.recorder = HistoryRecorder(cfg, cfg.service.state_dir, metrics, clock) if cfg.reports.history else None
@@ -72,6 +83,7 @@ class ReportService:
     def configure(self, loaded: LoadedConfig) -> None:
         """Apply a reloaded config: thresholds (history and metrics), schedules and targets."""
         self.loaded = loaded
+        REDACTOR.add(report_secrets(loaded))
         publish_targets(loaded.config, self.metrics)
         if self.recorder is not None:
             self.recorder.configure(loaded.config)
