@@ -176,11 +176,14 @@ class MinuteAccumulator:
             for cid, c in snap.counters.items():
                 row = counters.setdefault((site, cid, minute), CounterMinute())
                 row.open_s += secs
-                if c.state is None:
-                    row.unknown_s += secs
-                else:
+                if c.state is not None:
                     row.known_s += secs
                     row.states[c.state] = row.states.get(c.state, 0.0) + secs
+                elif not c.staff_zone and c.front_people is not None:
+                    # No staff zone: the state is unknown by design, but the front (hence its services) is seen.
+                    row.known_s += secs
+                else:
+                    row.unknown_s += secs
                 if c.staffed is not None:
                     row.staffed_known_s += secs
                     if c.staffed:

@@ -83,11 +83,13 @@ UNSTAFFED = _c("unstaffed_min", "Vắng cán bộ, không có dân chờ (phút)
 OTHER = _c("other_min", "Trạng thái khác (phút)", "Other states (min)", "minutes",
            "Minutes in a counter state newer than this report layout.", "Số phút ở trạng thái khác.")
 NO_DATA = _c("no_data_min", "Không có dữ liệu (phút)", "No data (min)", "minutes",
-             "Office minutes whose counter state is unknown (camera stale or down, service not running).",
+             "Office minutes whose counter state is unknown (camera stale or down, service not running); for a "
+             "counter no staff zone watches, minutes its front is unknown.",
              "Số phút làm việc không xác định được trạng thái quầy.")
 SERVED = _c("served", "Lượt phục vụ", "Citizens served", "int",
-            "Service sessions completed during office hours (a counter front occupied without a break, longer "
-            "than smoothing.min_session).", "Số lượt người dân được phục vụ xong trong giờ làm việc.")
+            "Service sessions completed during office hours: a citizen at the counter front with an officer at "
+            "the counter (every visit at a counter no staff zone watches), served for smoothing.min_session or "
+            "more.", "Số lượt người dân được phục vụ xong (có cán bộ tại quầy) trong giờ làm việc.")
 SERVICE_MEAN = _c("service_mean_s", "Thời gian phục vụ TB (giây)", "Mean service time (s)", "seconds",
                   "Mean length of those sessions.", "Thời gian phục vụ trung bình một lượt.")
 SERVICE_P90 = _c("service_p90_s", "Thời gian phục vụ P90 (giây)", "Service time p90 (s)", "seconds",
