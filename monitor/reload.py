@@ -242,5 +242,8 @@ class Reloader:
         engine.adopt(new, plan)
         if services.alerts is not None:
             services.alerts.update_sites(new.config.sites)  # rule state and the outbox carry over
+        reports = services.extra.get("reports")
+        if reports is not None:
+            reports.configure(new)  # thresholds of history and metrics, report schedules and targets
         logging.getLogger().setLevel((self.log_level or new.config.service.log_level).upper())
         return ReloadResult(True, [], plan)

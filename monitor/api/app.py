@@ -38,6 +38,9 @@ def create_app(services: Services) -> FastAPI:
         alerts = None  # type: ignore[assignment]
     if alerts is not None:
         app.include_router(alerts.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE, **_NO_ALERTING})
+    from .routes import reports
+
+    app.include_router(reports.router, responses=AUTH_RESPONSES)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -55,6 +55,10 @@ class SitePublisher:
                 m.counter_staffed.labels(sid, cid).set(1 if c.staffed else 0)
             for state in COUNTER_STATES:
                 m.counter_state.labels(sid, cid, state).set(1 if c.state == state else 0)
+            if c.session_s is None:
+                _remove(m.counter_session_seconds, (sid, cid))
+            else:
+                m.counter_session_seconds.labels(sid, cid).set(c.session_s)
             self._count_discarded(cid, c.discarded)
             m.counter_open_seconds.labels(sid, cid)  # exported from the start, so rate() has a series
             m.counter_staffed_seconds.labels(sid, cid)
@@ -115,7 +119,8 @@ class SitePublisher:
         for metric in (self.metrics.zone_people, self.metrics.zone_known, self.metrics.counter_staffed,
                        self.metrics.counter_state, self.metrics.camera_up, self.metrics.camera_last_frame,
                        self.metrics.estimated_wait, self.metrics.camera_decode_mode,
-                       self.metrics.camera_view_shift_ratio, self.metrics.camera_view_moved):
+                       self.metrics.counter_session_seconds, self.metrics.camera_view_shift_ratio,
+                       self.metrics.camera_view_moved):
             for labels in list(_label_sets(metric)):
                 if labels and labels[0] == sid:
                     _remove(metric, labels)

@@ -25,10 +25,12 @@ from ..reload import ReloadPlan, prune_series
 from ..schedule.calendar import SiteCalendar
 from ..sources import CameraSource, Frame, open_source
 from ..state.model import CameraReading, SiteSnapshot, ViewReading
+from ..state.sessions import ServiceCompleted
 from ..state.tracker import SiteTracker
 from ..view.check import ViewMonitor
 from .align import next_sample_at
 from .analyse import Analyser
+from .events import SiteTick, TickFanout
 from .queue import SampleQueue
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class SiteRuntime:
     publisher: SitePublisher
     lock: threading.Lock = field(default_factory=threading.Lock)
     snapshot: SiteSnapshot | None = None
+    completed: list[ServiceCompleted] = field(default_factory=list)  # since the last tick (for subscribers)
 
 
 class Engine:
@@ -102,6 +105,8 @@ class Engine:
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="inference", daemon=True)
         self.started_at: float | None = None
+        # Outputs that follow the clock (history, ...) subscribe here; see pipeline.events.
+        self.ticks = TickFanout(on_drop=lambda name: metrics.tick_subscriber_dropped.labels(name).inc())
         for site in cfg.sites:
             self._add_site(site)
 
@@ -157,6 +162,7 @@ class Engine:
             self._worker.join(timeout=30)
         for rt in self.cameras.values():
             rt.source.stop()
+        self.ticks.close()
         log.info("engine stopped")
 
     # -- hot reload ---------------------------------------------------------------------------------------------
@@ -311,6 +317,7 @@ class Engine:
                     site.tracker.view_moved(cam.id, moved)
                     # A moved view puts people in the wrong zones: its counts are left out, not counted wrong.
                     done = [] if moved else site.tracker.observe(rt.camera.id, frame.ts, a.counts)
+                    site.completed.extend(done)
                 for s in done:
                     site.publisher.service_completed(s.counter, s.duration_s)
                 rt.last = LastSample(frame, a.detections, a.counts)
@@ -332,6 +339,7 @@ class Engine:
         now_ts = self.clock()
         at = dt.datetime.fromtimestamp(now_ts, dt.UTC)
         snaps = []
+        ticks = []
         with self._lock:
             for site in self.sites.values():
                 for rt in self.cameras.values():
@@ -341,8 +349,10 @@ class Engine:
                             site.tracker.camera_health(rt.camera.id, reading)
                 with site.lock:
                     snap = self._configured(site, site.tracker.snapshot(at))
+                    completed, site.completed = site.completed, []
                 site.snapshot = snap
                 site.publisher.publish(snap)
+                notes: list[Any] = []
                 if self.alerts is not None:
                     try:
                         notes = self.alerts.process(snap)
@@ -352,6 +362,9 @@ class Engine:
                         record_evidence(self.evidence, self.loaded.config.service.evidence, site.config, notes,
                                         lambda cid: self._picture(cid, now_ts), now_ts)
                 snaps.append(snap)
+                ticks.append(SiteTick(snap, tuple(completed), tuple(notes or ())))
+        # Outside the lock, and only queued: a slow subscriber never holds up inference or the clock.
+        self.ticks.publish(ticks)
         return snaps
 
     @staticmethod

@@ -127,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # A second, dead target of the job: the "monitor down" alert then has something to say.
         targets = [f"127.0.0.1:{service.port}", f"127.0.0.1:{free_port()}"]
         prom_dir = test_prometheus_dir(tmp / "prometheus", targets, f"127.0.0.1:{am.port}", interval="1s",
-                                       overrides=[{"site": SITE, "zone": "floor", "people": 1}], alert_for="0s")
+                                       alert_for="0s")
         prom = Prometheus(prom_dir, tmp).start()
         s = Stack(service, prom, receiver, started)
         # Two completed services seen by Prometheus (a rate needs the second), then a moment at which
@@ -213,7 +213,8 @@ def test_recorded_figures_are_plausible(stack: Stack):
     assert 0.5 * (at - stack.started) < open_today <= at - stack.started + 30
     assert one('onestop_counter:served:today{counter="table"}') >= 1
     assert one(f'onestop_site:queue_people:max_today{{site="{SITE}", province="{PROVINCE}"}}') >= 1
-    assert one('onestop_zone:queue_alert_threshold:people{zone="floor"}') == 1  # the test's override
+    assert one('onestop_zone:queue_alert_threshold:people{zone="floor"}') == 1  # the service's long_queue rule
+    assert one('onestop_counter_long_service_threshold_seconds{counter="table"}') == 5
     assert 0 < one('onestop_zone:queue_above_threshold:ratio_1d{zone="floor"}') <= 1
     assert one('onestop_camera:up:ratio_1d{camera="gone"}') == 0
     assert one('onestop_camera:up:ratio_1d{camera="hall"}') > 0.9
