@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from monitor.detect.detections import Detections
-from tests.support.paths import ONE_BY_ONE, SHARED_DATA
+from tests.support.paths import SHARED_DATA
 
 CORRIDOR = SHARED_DATA / "wisenet_corridor" / "wisenet_clip3.avi"
 
 
-def read_frames(path: object, seconds: list[float]) -> dict[float, np.ndarray]:
+def read_frames(path: Path, seconds: list[float]) -> dict[float, np.ndarray]:
     """Return the frames of a video at these times (BGR), failing the test when the file is missing."""
-    if not ONE_BY_ONE.is_file():
+    if not path.is_file():
         pytest.fail(f"shared footage missing: {path}")
     cap = cv2.VideoCapture(str(path))
     out = {}
