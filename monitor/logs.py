@@ -14,6 +14,18 @@ _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
                                                                            "color_message"}
 
 
+_SCALARS = (int, float, bool, type(None))
+
+
+def _field(value: Any) -> Any:
+    """Return an extra= value as JSON: numbers and flags as they are, lists of scalars as lists, text scrubbed."""
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(x, _SCALARS + (str,)) for x in value):
+        return [REDACTOR(x) if isinstance(x, str) else x for x in value]
+    return REDACTOR(str(value))
+
+
 class JsonFormatter(logging.Formatter):
     """Render a record as one JSON line; extra= fields become keys."""
 
@@ -27,7 +39,7 @@ class JsonFormatter(logging.Formatter):
         }
         for k, v in vars(record).items():
             if k not in _RESERVED and not k.startswith("_"):
-                out[k] = v if isinstance(v, int | float | bool | type(None)) else REDACTOR(str(v))
+                out[k] = _field(v)
         if record.exc_text:
             out["exc"] = record.exc_text
         return json.dumps(out, ensure_ascii=False)

@@ -172,14 +172,19 @@ class AlertEngine:
             st.phase, st.started_at, st.seq = "firing", t, 0
             st.notified, st.last_notified, st.clear_since, st.clear_s = False, None, None, 0.0
         if st.phase == "firing" and (site_open or getattr(rule, "notify_when_closed", False)):
-            if not st.notified:
-                st.notified, st.last_notified = True, t
-                out.append(self._notification(rule, st, t, "firing"))
-            elif st.last_notified is not None and t - st.last_notified >= self._repeat_every(rule):
-                st.seq, st.last_notified = st.seq + 1, t
-                out.append(self._notification(rule, st, t, "firing"))
+            out += self._notify_firing(rule, st, t)
         st.last_t, st.last_obs = t, cur
         return self._done(st, before, out)
+
+    def _notify_firing(self, rule: AlertRule, st: RuleState, t: float) -> list[Notification]:
+        """Return the firing notification due now: the first one, or a repeat every ``repeat_every``."""
+        if not st.notified:
+            st.notified, st.last_notified = True, t
+            return [self._notification(rule, st, t, "firing")]
+        if st.last_notified is not None and t - st.last_notified >= self._repeat_every(rule):
+            st.seq, st.last_notified = st.seq + 1, t
+            return [self._notification(rule, st, t, "firing")]
+        return []
 
     def _step_session(self, rule: AlertRule, st: RuleState, t: float, site_open: bool,
                       obs: Observation) -> list[Notification]:
@@ -209,12 +214,7 @@ class AlertEngine:
             st.episode, st.values = obs.episode, dict(obs.values)
             st.since, st.started_at = obs.episode, t
         if st.phase == "firing":
-            if not st.notified:
-                st.notified, st.last_notified = True, t
-                out.append(self._notification(rule, st, t, "firing"))
-            elif st.last_notified is not None and t - st.last_notified >= self._repeat_every(rule):
-                st.seq, st.last_notified = st.seq + 1, t
-                out.append(self._notification(rule, st, t, "firing"))
+            out += self._notify_firing(rule, st, t)
         st.last_t, st.last_obs = t, cur
         return self._done(st, before, out)
 
@@ -315,7 +315,8 @@ class AlertEngine:
 def _describe(kind: str, status: str, site_name: str, name: str, values: dict[str, Any],
               reason: str | None) -> tuple[str, str]:
     fn = {"long_queue": texts.long_queue, "counter_unstaffed": texts.counter_unstaffed,
-          "long_service": texts.long_service, "camera_down": texts.camera_down}.get(kind)
+          "long_service": texts.long_service, "camera_down": texts.camera_down,
+          "camera_moved": texts.camera_moved}.get(kind)
     if fn is None:
         return (f"Cảnh báo '{kind}' ({site_name})", f"Alert '{kind}' ({site_name})")
     return fn(status, site_name, name, values, reason)

@@ -42,7 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--every", help="sample interval in video time, e.g. 1s (default: the camera's sample_every)")
     p.add_argument("--start", help="wall-clock time of the first frame, ISO 8601 with offset, "
                                    "e.g. 2026-12-01T09:00:00+07:00 (default: now)")
-    p.add_argument("--state-dir", help="where the alert outbox lives (default: a fresh temporary folder)")
+    p.add_argument("--state-dir", help="where the alert outbox lives (default: a fresh temporary folder); "
+                                       "given, the run's history is recorded there on video time (for `report`)")
     p.add_argument("--no-alerts", action="store_true", help="do not evaluate alert rules or send webhooks")
     p.add_argument("--flush-timeout", default="60s", help="how long to wait for webhook delivery at the end")
     p.add_argument("video", help="video file")
@@ -64,6 +65,12 @@ def sample_line(t: float, snap: SiteSnapshot, people: int, raw: dict[str, int], 
         "raw": raw,
         "open": snap.open,
     }
+
+
+def _history(cfg: Any, state_dir: Path) -> Any:
+    from ..reports.recorder import ReplayHistory
+
+    return ReplayHistory(cfg, state_dir)
 
 
 @dataclass
@@ -204,8 +211,10 @@ def run(args: argparse.Namespace) -> int:
 
         alerts = AlertService([site], state_dir, Metrics())
         alerts.start()
+    history = _history(cfg, state_dir) if args.state_dir else None
     batch: list[tuple[float, np.ndarray]] = []
     base = start.timestamp()
+    last_t: float | None = None
     summary = ReplaySummary(every)
     progress = Progress(video_duration(video))
 
@@ -216,8 +225,9 @@ def run(args: argparse.Namespace) -> int:
             done = tracker.observe(camera.id, ts, a.counts)
             snap = tracker.snapshot(dt.datetime.fromtimestamp(ts, dt.UTC))
             summary.add(snap, done, camera.id)
-            if alerts is not None:
-                alerts.process(snap)
+            notes = alerts.process(snap) if alerts is not None else []
+            if history is not None:
+                history.observe(snap, done, notes)
             print(json.dumps(sample_line(t, snap, a.people, a.counts, camera.id), ensure_ascii=False), flush=True)
             progress.update(t)
         batch.clear()
@@ -225,6 +235,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for t, frame in iter_video(video, every):
             batch.append((t, frame))
+            last_t = t
             if len(batch) >= cfg.detector.max_batch:
                 flush_batch()
         flush_batch()
@@ -235,6 +246,9 @@ def run(args: argparse.Namespace) -> int:
         for line in summary.lines():
             print(f"summary: {line}", file=sys.stderr)
     finally:
+        if history is not None:
+            # The last sample holds for one interval, so N samples cover N x every seconds of video.
+            history.close(base + (last_t or 0.0) + every)
         if alerts is not None:
             delivered = alerts.flush(parse_duration(args.flush_timeout))
             alerts.stop()

@@ -136,7 +136,7 @@ def _site_refs(s: SiteConfig, i: int) -> list[Problem]:
                 out.append(Problem(loc + ("zone",), f"zone {r.zone!r} is a {zones[r.zone].kind} zone, not a queue"))
         elif r.kind in ("counter_unstaffed", "long_service") and r.counter not in counters:
             out.append(Problem(loc + ("counter",), f"unknown counter {r.counter!r}"))
-        elif r.kind == "camera_down" and r.camera not in cameras:
+        elif r.kind in ("camera_down", "camera_moved") and r.camera not in cameras:
             out.append(Problem(loc + ("camera",), f"unknown camera {r.camera!r} in site {s.id!r}"))
     for j, w in enumerate(s.alerts.webhooks):
         for k, name in enumerate(w.rules or []):
@@ -188,6 +188,58 @@ def check_counters_watched(cfg: AppConfig) -> list[Problem]:
                 out.append(Problem(("sites", i, "counters", j, "id"),
                                    f"no staff zone watches counter {c.id!r}; its staffing stays unknown", True))
     return out
+
+
+def check_view_rules(cfg: AppConfig) -> list[Problem]:
+    """Warn about camera_moved rules on cameras whose view check is off (they can never fire)."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        off = {c.id for c in s.cameras if not c.view_check.enabled}
+        for j, r in enumerate(s.alerts.rules):
+            if r.kind == "camera_moved" and r.camera in off:
+                out.append(Problem(("sites", i, "alerts", "rules", j, "camera"),
+                                   f"camera {r.camera!r} has view_check.enabled: false; this rule never fires", True))
+    return out
+
+
+def check_reports(cfg: AppConfig) -> list[Problem]:
+    """Report schedules name existing webhook targets, sites and provinces; e-mail needs reports.email."""
+    rep = cfg.reports
+    out = _duplicates(((("reports", "webhooks", j, "id"), w.id) for j, w in enumerate(rep.webhooks)), "webhook")
+    out += _duplicates(((("reports", "schedule", j, "id"), s.id) for j, s in enumerate(rep.schedule)), "schedule")
+    hooks = {w.id for w in rep.webhooks}
+    sites = {s.id for s in cfg.sites}
+    provinces = {s.province for s in cfg.sites}
+    for j, s in enumerate(rep.schedule):
+        loc: Loc = ("reports", "schedule", j)
+        for k, name in enumerate(s.webhooks):
+            if name not in hooks:
+                out.append(Problem(loc + ("webhooks", k), f"unknown report webhook {name!r}; reports.webhooks: "
+                                   f"{sorted(hooks) or 'none'}"))
+        if s.email_to and rep.email is None:
+            out.append(Problem(loc + ("email_to",), "e-mail recipients need reports.email (the SMTP server)"))
+        if not s.webhooks and not s.email_to:
+            out.append(Problem(loc, "the schedule sends to nobody: add webhooks or email_to", True))
+        if s.site is not None and s.site not in sites:
+            out.append(Problem(loc + ("site",), f"unknown site {s.site!r}"))
+        if s.province is not None and s.province not in provinces:
+            out.append(Problem(loc + ("province",), f"no site in province {s.province!r}"))
+        hh, mm = (int(x) for x in s.at.split(":"))
+        if hh > 23 or mm > 59:
+            out.append(Problem(loc + ("at",), f"bad time {s.at!r}: use HH:MM, 00:00 to 23:59"))
+        if not _known_timezone(s.timezone):
+            out.append(Problem(loc + ("timezone",), f"unknown time zone {s.timezone!r}"))
+    return out
+
+
+def _known_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 # Zones smaller than this share of the frame rarely hold a person's anchor point: usually a typo in a coordinate.
@@ -323,7 +375,7 @@ def check_plain_passwords(raw: Mapping[str, Any]) -> list[Problem]:
 
 CHECKS: tuple[Callable[[AppConfig], list[Problem]], ...] = (
     check_unique_ids, check_hours, check_zones, check_alert_refs, check_counters_watched, check_role_separation,
-    check_zone_sizes, check_source_files)
+    check_zone_sizes, check_source_files, check_reports, check_view_rules)
 
 
 def run_checks(cfg: AppConfig) -> list[Problem]:
