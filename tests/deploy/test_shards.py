@@ -138,10 +138,14 @@ def test_dashboard_figures_are_the_same_for_one_two_and_three_processes(prov: Pr
     exprs = [e for e in panel_exprs(dash, values) if not TIME_DEPENDENT.search(e.expr)]
 
     def all_scraped() -> float | None:
-        # A moment when every target of every group answered its recent scrapes: on this shared 2-core machine
-        # a scrape can time out, and Prometheus then marks that target's series stale until the next one.
+        # A moment when every target of every group answered its recent scrapes and every recording rule had
+        # every site: on this shared 2-core machine a scrape can time out, and Prometheus then marks that
+        # target's series (and what rules record from them) stale until the next one.
         at = min(p.value("time()") for p in proms.values() if p is not None) - 1  # type: ignore[type-var]
-        ok = all(len(p.query("min_over_time(up[6s]) == 1", at)) == n for n, p in proms.items() if p is not None)
+        ok = all(len(p.query("min_over_time(up[6s]) == 1", at)) == n
+                 and len(p.query("onestop_site:queue_people:sum", at)) == SITES
+                 and len(p.query("onestop_site:queue_people:max_today", at)) == SITES
+                 for n, p in proms.items() if p is not None)
         return at if ok else None
 
     at = wait_until(all_scraped, 120, interval=1, what="a moment with every target scraped")
