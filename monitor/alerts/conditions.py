@@ -8,6 +8,7 @@ from typing import Any
 from ..config import (
     AlertRule,
     CameraDownRule,
+    CameraMovedRule,
     CounterUnstaffedRule,
     LongQueueRule,
     LongServiceRule,
@@ -140,6 +141,18 @@ def _camera_down(rule: CameraDownRule, snap: SiteSnapshot) -> Observation:
     return Observation(not r.up, r.up, values)
 
 
+def _camera_moved(rule: CameraMovedRule, snap: SiteSnapshot) -> Observation:
+    # Gated by office hours (gated_by_hours): at night a dark room or an infrared picture may not match the
+    # daytime reference; a camera moved overnight is still moved at opening and fires `for` after it.
+    r = snap.cameras.get(rule.camera)
+    if r is None or not r.up or r.view is None or r.view.moved is None:
+        return UNKNOWN  # no current frame, no check, or no reference yet
+    v = r.view
+    values = {"shift_ratio": v.shift_ratio, "threshold": v.threshold, "reference_at": v.reference_at,
+              "checked_at": v.checked_at}
+    return Observation(v.moved, not v.moved, values)
+
+
 def observe(rule: AlertRule, snap: SiteSnapshot) -> Observation:
     """Return the rule's condition in the snapshot (pure)."""
     if isinstance(rule, LongQueueRule):
@@ -150,4 +163,6 @@ def observe(rule: AlertRule, snap: SiteSnapshot) -> Observation:
         return _long_service(rule, snap)
     if isinstance(rule, CameraDownRule):
         return _camera_down(rule, snap)
+    if isinstance(rule, CameraMovedRule):
+        return _camera_moved(rule, snap)
     raise TypeError(f"unknown rule {rule_id(rule)!r}")

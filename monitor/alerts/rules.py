@@ -315,7 +315,8 @@ class AlertEngine:
 def _describe(kind: str, status: str, site_name: str, name: str, values: dict[str, Any],
               reason: str | None) -> tuple[str, str]:
     fn = {"long_queue": texts.long_queue, "counter_unstaffed": texts.counter_unstaffed,
-          "long_service": texts.long_service, "camera_down": texts.camera_down}.get(kind)
+          "long_service": texts.long_service, "camera_down": texts.camera_down,
+          "camera_moved": texts.camera_moved}.get(kind)
     if fn is None:
         return (f"Cảnh báo '{kind}' ({site_name})", f"Alert '{kind}' ({site_name})")
     return fn(status, site_name, name, values, reason)

@@ -41,6 +41,18 @@ class CounterOut(BaseModel):
                                                   "too_short, no_officer, staff_unknown.")
 
 
+class ViewOut(BaseModel):
+    """The camera view check: has the view moved away from the one its zones were drawn on."""
+
+    shift_ratio: float | None = Field(description="Mean displacement of the frame corners / frame diagonal since "
+                                                  "the reference (1: no longer matches); null before a comparison.")
+    moved: bool | None = Field(description="True while the view is moved (its zones are unknown); null before a "
+                                           "reference is taken.")
+    threshold: float = Field(description="Shift ratio at which the view counts as moved.")
+    reference_at: float | None = Field(description="Unix time the reference view was taken.")
+    checked_at: float | None = Field(description="Unix time of the frame last compared.")
+
+
 class CameraOut(BaseModel):
     """A camera's health; the URL is never shown."""
 
@@ -55,6 +67,8 @@ class CameraOut(BaseModel):
     decode_mode: str | None
     sample_every_s: float
     zones: list[str]
+    view: ViewOut | None = Field(None, description="The view check; null when it is off for this camera or before "
+                                                 "its first sample.")
 
 
 class SiteOut(BaseModel):

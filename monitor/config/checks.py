@@ -136,7 +136,7 @@ def _site_refs(s: SiteConfig, i: int) -> list[Problem]:
                 out.append(Problem(loc + ("zone",), f"zone {r.zone!r} is a {zones[r.zone].kind} zone, not a queue"))
         elif r.kind in ("counter_unstaffed", "long_service") and r.counter not in counters:
             out.append(Problem(loc + ("counter",), f"unknown counter {r.counter!r}"))
-        elif r.kind == "camera_down" and r.camera not in cameras:
+        elif r.kind in ("camera_down", "camera_moved") and r.camera not in cameras:
             out.append(Problem(loc + ("camera",), f"unknown camera {r.camera!r} in site {s.id!r}"))
     for j, w in enumerate(s.alerts.webhooks):
         for k, name in enumerate(w.rules or []):
@@ -187,6 +187,18 @@ def check_counters_watched(cfg: AppConfig) -> list[Problem]:
             if c.id not in watched:
                 out.append(Problem(("sites", i, "counters", j, "id"),
                                    f"no staff zone watches counter {c.id!r}; its staffing stays unknown", True))
+    return out
+
+
+def check_view_rules(cfg: AppConfig) -> list[Problem]:
+    """Warn about camera_moved rules on cameras whose view check is off (they can never fire)."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        off = {c.id for c in s.cameras if not c.view_check.enabled}
+        for j, r in enumerate(s.alerts.rules):
+            if r.kind == "camera_moved" and r.camera in off:
+                out.append(Problem(("sites", i, "alerts", "rules", j, "camera"),
+                                   f"camera {r.camera!r} has view_check.enabled: false; this rule never fires", True))
     return out
 
 
@@ -363,7 +375,7 @@ def check_plain_passwords(raw: Mapping[str, Any]) -> list[Problem]:
 
 CHECKS: tuple[Callable[[AppConfig], list[Problem]], ...] = (
     check_unique_ids, check_hours, check_zones, check_alert_refs, check_counters_watched, check_role_separation,
-    check_zone_sizes, check_source_files, check_reports)
+    check_zone_sizes, check_source_files, check_reports, check_view_rules)
 
 
 def run_checks(cfg: AppConfig) -> list[Problem]:

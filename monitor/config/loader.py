@@ -162,7 +162,8 @@ def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
 def _pydantic_loc(err: Mapping[str, Any]) -> Loc:
     # Discriminated-union errors add the tag ('long_queue') to the path; keep only real keys and indices.
     return tuple(p for p in err["loc"] if not (isinstance(p, str) and p in
-                                              ("long_queue", "counter_unstaffed", "long_service", "camera_down")))
+                                              ("long_queue", "counter_unstaffed", "long_service", "camera_down",
+                                               "camera_moved")))
 
 
 def _message(err: Mapping[str, Any]) -> str:

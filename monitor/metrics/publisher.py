@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import SiteConfig
-from ..state.model import COUNTER_STATES, SiteSnapshot
+from ..state.model import COUNTER_STATES, CameraReading, SiteSnapshot
 from ..state.sessions import DISCARD_REASONS
 from .registry import Metrics
 
@@ -70,6 +70,19 @@ class SitePublisher:
             if cam.decode_mode:
                 for mode in ("keyframes", "all", "snapshot", "image"):
                     m.camera_decode_mode.labels(sid, cam_id, mode).set(1 if cam.decode_mode == mode else 0)
+            self._publish_view(sid, cam_id, cam)
+
+    def _publish_view(self, sid: str, cam_id: str, cam: CameraReading) -> None:
+        """Export the view check; unknown parts (check off, no reference or comparison yet) are absent."""
+        m, view = self.metrics, cam.view
+        if view is None or view.shift_ratio is None:
+            _remove(m.camera_view_shift_ratio, (sid, cam_id))
+        else:
+            m.camera_view_shift_ratio.labels(sid, cam_id).set(view.shift_ratio)
+        if view is None or view.moved is None:
+            _remove(m.camera_view_moved, (sid, cam_id))
+        else:
+            m.camera_view_moved.labels(sid, cam_id).set(1 if view.moved else 0)
 
     def _accumulate(self, snap: SiteSnapshot) -> None:
         m, sid = self.metrics, self.site.id
@@ -106,7 +119,8 @@ class SitePublisher:
         for metric in (self.metrics.zone_people, self.metrics.zone_known, self.metrics.counter_staffed,
                        self.metrics.counter_state, self.metrics.camera_up, self.metrics.camera_last_frame,
                        self.metrics.estimated_wait, self.metrics.camera_decode_mode,
-                       self.metrics.counter_session_seconds):
+                       self.metrics.counter_session_seconds, self.metrics.camera_view_shift_ratio,
+                       self.metrics.camera_view_moved):
             for labels in list(_label_sets(metric)):
                 if labels and labels[0] == sid:
                     _remove(metric, labels)

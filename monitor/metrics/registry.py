@@ -51,6 +51,14 @@ class Metrics:
                                      registry=r)
         self.camera_decode_mode = Gauge("onestop_camera_decode_mode", "1 for the camera's decode mode.",
                                         (*CAMERA, "mode"), registry=r)
+        self.camera_view_shift_ratio = Gauge(
+            "onestop_camera_view_shift_ratio",
+            "How far the camera's view moved from the reference taken when its zones were saved: mean displacement "
+            "of the frame corners / frame diagonal; 1 when the view no longer matches (absent before a reference).",
+            CAMERA, registry=r)
+        self.camera_view_moved = Gauge("onestop_camera_view_moved",
+                                       "1 while the view is moved (shift ratio at or above the camera's threshold): "
+                                       "its zones are unknown.", CAMERA, registry=r)
         self.frames_sampled = Counter("onestop_frames_sampled", "Frames analysed.", CAMERA, registry=r)
         self.samples_dropped = Counter("onestop_samples_dropped", "Samples dropped because inference was behind.",
                                        CAMERA, registry=r)

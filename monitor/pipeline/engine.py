@@ -24,9 +24,10 @@ from ..privacy.evidence import EVIDENCE_DIR, EvidenceStore, record_evidence
 from ..reload import ReloadPlan, prune_series
 from ..schedule.calendar import SiteCalendar
 from ..sources import CameraSource, Frame, open_source
-from ..state.model import CameraReading, SiteSnapshot
+from ..state.model import CameraReading, SiteSnapshot, ViewReading
 from ..state.sessions import ServiceCompleted
 from ..state.tracker import SiteTracker
+from ..view.check import ViewMonitor
 from .align import next_sample_at
 from .analyse import Analyser
 from .events import SiteTick, TickFanout
@@ -55,6 +56,7 @@ class CameraRuntime:
     last: LastSample | None = None
     errors_seen: dict[str, int] = field(default_factory=dict)
     reconnects_seen: int = 0
+    view: ViewReading | None = None  # the view check as last applied to the site's zones
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Engine:
         self.sites: dict[str, SiteRuntime] = {}
         self.cameras: dict[str, CameraRuntime] = {}
         self.evidence = EvidenceStore(cfg.service.state_dir / EVIDENCE_DIR)
+        self.views = ViewMonitor(cfg.service.state_dir)
         self.queue: SampleQueue[tuple[CameraRuntime, Frame]] = SampleQueue(
             per_camera=1, max_age=None, on_drop=self._dropped)
         self.scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4)},
@@ -222,6 +225,7 @@ class Engine:
                 else:
                     rt.site, rt.camera = site, cam
             self.sites, self.cameras = sites, cameras
+            self.views.retain(cameras)
             prune_series(self.metrics, cfg)
             if purge_changed and self.started_at is not None:
                 self._schedule_purge()
@@ -299,20 +303,34 @@ class Engine:
         """Analyse frames and feed the counts to their sites' trackers."""
         cams = [rt.camera for rt, _ in items]
         analyses = self.analyser.analyse([(cam, f.image) for cam, (_, f) in zip(cams, items, strict=True)])
+        views = [self._check_view(cam, frame, a.detections) for cam, (_, frame), a in zip(cams, items, analyses,
+                                                                                          strict=True)]
         now = self.clock()
         with self._lock:
-            for cam, (rt, frame), a in zip(cams, items, analyses, strict=True):
+            for cam, (rt, frame), a, view in zip(cams, items, analyses, views, strict=True):
                 if self.cameras.get(cam.id) is not rt or rt.camera is not cam:
                     continue  # removed or changed by a reload while this frame was analysed: its counts are stale
                 site = self.sites[rt.site.id]
+                moved = view is not None and view.moved is True
+                rt.view = view  # set with the zones' state, so a snapshot never shows one without the other
                 with site.lock:
-                    done = site.tracker.observe(rt.camera.id, frame.ts, a.counts)
+                    site.tracker.view_moved(cam.id, moved)
+                    # A moved view puts people in the wrong zones: its counts are left out, not counted wrong.
+                    done = [] if moved else site.tracker.observe(rt.camera.id, frame.ts, a.counts)
                     site.completed.extend(done)
                 for s in done:
                     site.publisher.service_completed(s.counter, s.duration_s)
                 rt.last = LastSample(frame, a.detections, a.counts)
                 self.metrics.frames_sampled.labels(rt.site.id, rt.camera.id).inc()
                 self.metrics.sample_lag_seconds.observe(max(0.0, now - frame.ts))
+
+    def _check_view(self, cam: CameraConfig, frame: Frame, detections: dict[str, Detections]) -> ViewReading | None:
+        """Compare the sample with the camera's reference view (see monitor.view); never fails the sample."""
+        try:
+            return self.views.observe(cam, frame.image, frame.ts, detections.values())
+        except Exception:
+            log.exception("camera view check failed", extra={"camera": cam.id})
+            return self.views.reading(cam.id)
 
     # -- the state clock ----------------------------------------------------------------------------------------
 
@@ -369,7 +387,8 @@ class Engine:
                 m.camera_errors.labels(sid, cid, reason).inc(n - seen)
                 rt.errors_seen[reason] = n
         error = str(st.last_error) if st.last_error is not None else None
-        return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, error, st.decode_mode)
+        return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, error, st.decode_mode,
+                             rt.view if rt.camera.view_check.enabled else None)
 
     # -- evidence -----------------------------------------------------------------------------------------------
 

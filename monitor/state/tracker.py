@@ -74,6 +74,7 @@ class SiteTracker:
         self._cameras: dict[str, CameraConfig] = {}
         self._zones: dict[str, _Zone] = {}
         self._health: dict[str, CameraReading] = {}
+        self._moved: set[str] = set()  # cameras whose view moved away from their zones (see view_moved)
         n = smoothing.service_history
         self._served: dict[str, int] = {c.id: 0 for c in site.counters}
         self._discarded: dict[str, Counter[DiscardReason]] = {c.id: Counter() for c in site.counters}
@@ -153,6 +154,14 @@ class SiteTracker:
             if camera_id in self._cameras:
                 self._health[camera_id] = reading
 
+    def view_moved(self, camera_id: str, moved: bool) -> None:
+        """Mark a camera's view as moved away from its zones (they read unknown), or back in place."""
+        with self._lock:
+            if moved:
+                self._moved.add(camera_id)
+            else:
+                self._moved.discard(camera_id)
+
     def reset_camera(self, camera_id: str, camera: CameraConfig | None = None) -> None:
         """Forget the windows, last samples and open sessions of a camera's zones.
 
@@ -173,7 +182,7 @@ class SiteTracker:
 
     def _zone_reading(self, z: _Zone, now_ts: float) -> ZoneReading:
         age = None if z.last_t is None else max(0.0, now_ts - z.last_t)
-        fresh = age is not None and age <= z.stale_limit_s
+        fresh = age is not None and age <= z.stale_limit_s and z.camera.id not in self._moved
         return ZoneReading(site=self.site.id, camera=z.camera.id, zone=z.cfg.id, kind=z.cfg.kind,
                            counter=z.cfg.counter, value=z.window.value() if fresh else None,
                            raw=z.raw if fresh else None, age_s=age)
