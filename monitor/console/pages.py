@@ -64,7 +64,7 @@ def editor(request: Request, camera_id: str) -> HTMLResponse:
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports(request: Request) -> HTMLResponse:
-    """Show the place of the reports page (reports arrive with their own API)."""
+    """Show the reports: a period and wards, the ward ranking, charts per ward, one ward's counters and periods."""
     return _page(request, "reports.html", "reports")
 
 

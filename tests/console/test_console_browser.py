@@ -8,7 +8,6 @@ explained, two tabs editing at once, /docs and /redoc offline; and no request to
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -17,15 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.console.browser import Tab, bearer, shot
 from tests.support.paths import ONE_BY_ONE
 from tests.support.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.service import ServiceProcess, metric_value, wait_until
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ADMIN = "console-admin-token-5f1e2d3c4b"
 VIEWER = "console-viewer-token-9a8b7c6d5e"
 
@@ -120,67 +117,6 @@ def service(clip, tmp_path_factory):
             yield svc
         finally:
             assert svc.stop() == 0, svc.log_tail()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: run scripts/install-system-deps.sh")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-class Tab:
-    """A browser context (its own session storage) that records every request and CSP complaint."""
-
-    def __init__(self, browser, base: str, viewport=(1400, 1000), touch: bool = False) -> None:
-        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=touch,
-                                           is_mobile=touch)
-        self.requests: list[str] = []
-        self.failed: dict[str, str] = {}
-        self.console: list[str] = []
-        self.context.on("request", lambda r: self.requests.append(r.url))
-        self.context.on("requestfailed", lambda r: self.failed.__setitem__(r.url, r.failure or ""))
-        self.base = base
-        self.page = self.new_page()
-
-    def new_page(self):
-        page = self.context.new_page()
-        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
-        return page
-
-    def sign_in(self, token: str, path: str = "/", page=None) -> None:
-        """Open path, get sent to the sign-in form (the token lives in each tab's session storage), sign in."""
-        page = page or self.page
-        page.goto(self.base + path)
-        page.wait_for_url("**/login?next=*")
-        page.fill("#token", token)
-        page.click("button[type=submit]")
-        page.wait_for_url(self.base + path)
-
-    def foreign(self) -> list[str]:
-        return [u for u in self.requests if not (u.startswith(self.base + "/") or u.startswith("blob:" + self.base))]
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def shot(page, name: str, tmp_dir: Path) -> Path:
-    """Screenshot to the test's folder and, when ONESTOP_SCREENSHOTS names a folder (docs/images), there too."""
-    out = tmp_dir / f"{name}.png"
-    page.screenshot(path=str(out))
-    target = os.environ.get("ONESTOP_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(out, Path(target) / out.name)
-    return out
 
 
 def click_at(page, fx: float, fy: float) -> None:

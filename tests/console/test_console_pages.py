@@ -12,6 +12,7 @@ from monitor.api.deps import Services
 from monitor.config import AppConfig, LoadedConfig, SiteConfig
 from monitor.console.i18n import LANGUAGES, TEXTS, texts
 from monitor.metrics import Metrics
+from monitor.reports.ranking import WEIGHTS
 from monitor.state.model import COUNTER_STATES
 
 CONSOLE = Path(__file__).resolve().parents[2] / "monitor" / "console"
@@ -35,6 +36,10 @@ def test_every_text_used_is_in_the_catalogue_in_both_languages():
     used |= {f"state_{s}" for s in (*COUNTER_STATES, "unknown")} | {f"kind_{k}" for k in ("queue", "service", "staff")}
     used |= {f"anchor_{a}" for a in ("feet", "center", "head", "hips")} | {"mode_person", "mode_head"}
     used |= {f"alert_{k}" for k in ("long_queue", "counter_unstaffed", "long_service", "camera_down")}
+    # The reports page: row statuses, score components, period kinds, CSV levels, the "other" state.
+    used |= {f"status_{s}" for s in ("open", "closed", "no_data", "future")} | {"state_other"}
+    used |= {f"comp_{k}" for k in WEIGHTS} | {f"period_{k}" for k in ("day", "week", "month", "range")}
+    used |= {f"level_{lv}" for lv in ("site", "counter", "zone", "ranking", "province")}
     assert len(used) > 60
     assert sorted(used - set(TEXTS)) == []
     for key, (vi, en) in TEXTS.items():
@@ -82,3 +87,15 @@ def test_pages_headers_language_and_redirects():
             "/api/v1/cameras/{camera_id}/sample", "/api/v1/me"} <= set(paths)
     assert set(paths["/api/v1/cameras/{camera_id}/zones"]) == {"get", "put"}
     assert "/" not in paths and "/cameras/{camera_id}/edit" not in paths  # pages are not API
+
+
+def test_reports_page_is_the_form_and_its_script():
+    client = app_client()
+    page = client.get("/reports").text
+    assert "/console/static/js/reports.js" in page and 'type="month"' in page and 'type="week"' in page
+    assert 'aria-current="page">Báo cáo' in page.replace("\n", "")
+    for name in ("reports.js", "period.js", "chart.js"):
+        assert client.get(f"/console/static/js/{name}").status_code == 200
+    # Without a reports part (no history here) the page's API call gets a clear 503, which the page shows.
+    r = client.get("/api/v1/reports", params={"from": "2026-11-01", "to": "2026-11-30"})
+    assert r.status_code == 503 and "not running" in r.json()["detail"]
