@@ -32,8 +32,15 @@ PROVENANCE = {
     "no commercial redistribution; cite D. Peng et al., "
     "'Detecting Heads using Feature Refine Net and Cascaded Multi-scale Architecture', ICPR 2018",
     "base_model": "Ultralytics YOLO11n (yolo11n.yaml) initialised from yolo11n-pose.pt (COCO-pose), AGPL-3.0",
-    "never_trained_on": "../shared/data/scut_head_classroom (every 8th image of PartA_00000-00999)",
+    "never_trained_on": "../shared/data/scut_head_classroom (every 8th image of PartA_00000-00999); "
+    "tests/detect/closeups; ultralytics/assets bus.jpg, zidane.jpg",
 }
+EXTRA_PROVENANCE = (
+    "zoomed crops of the SCUT-HEAD Part B training images only (labels from their boxes; models/head_data.py), "
+    "and people-free photos from the Debian packages opencv-doc 4.6.0+dfsg-12 (Apache-2.0 AND BSD-3-Clause) "
+    "and python3-skimage 0.19.3-8 (BSD-3-Clause; public-domain/CC0 pictures) as negatives; per-image list with "
+    "sha256 in train_head_runs/NAME-extra.json"
+)
 
 
 @dataclass
@@ -260,7 +267,7 @@ def train(hp: Hyper, data: Path, work: Path, out: Path, name: str, *, init: Path
         "weights": out.name,
         "sha256": sha256_of(out),
         "bytes": out.stat().st_size,
-        "provenance": PROVENANCE,
+        "provenance": {**PROVENANCE, **({"extra_data": EXTRA_PROVENANCE} if extra_manifest else {})},
         "hyper": asdict(hp),
         "split_counts": {k: len(v) for k, v in split.items()},
         "trained_on": {"scut_images": len(train_names),
@@ -288,8 +295,9 @@ def tune(weights: Path, data: Path, work: Path, name: str, hp: Hyper, sizes: lis
          thresholds: list[float]) -> dict[str, Any]:
     """Pick imgsz and confidence threshold that minimise the count MAE on the validation split only.
 
-    One predict pass per size at a low threshold collects every score; the threshold sweep then needs no
-    further model calls. Never touches scut_head_classroom (kept for the final, untuned measurement).
+    One predict pass per size at a low threshold collects every box; each threshold then keeps the boxes at or
+    above it and removes duplicate boxes as the service does (``dedupe_heads``), so the sweep needs no further
+    model calls. Never touches scut_head_classroom (kept for the final, untuned measurement).
     """
     os.environ["YOLO_OFFLINE"] = "1"
     os.environ["YOLO_CONFIG_DIR"] = str(work / "config")
@@ -297,7 +305,8 @@ def tune(weights: Path, data: Path, work: Path, name: str, hp: Hyper, sizes: lis
     import cv2
     from ultralytics import YOLO
 
-    from monitor.evaluate import best_threshold
+    from monitor.detect.detections import Detections
+    from monitor.detect.heads import dedupe_heads
 
     split = split_images(data, hp.seed, hp.val_frac_a, hp.val_frac_b)
     truth = {}
@@ -309,19 +318,20 @@ def tune(weights: Path, data: Path, work: Path, name: str, hp: Hyper, sizes: lis
     lowest = min(thresholds)
     table: list[dict[str, Any]] = []
     for size in sizes:
-        scores: dict[str, list[float]] = {}
+        counts: dict[str, dict[float, int]] = {}
         for n in split["val_a"] + split["val_b"]:
             img = cv2.imread(str(data / "images" / n))
             r = model.predict(img, imgsz=size, conf=lowest, iou=0.6, max_det=1000, verbose=False)[0]
-            scores[n] = [float(c) for c in r.boxes.conf]
+            found = Detections.from_ultralytics(r, "head", classes=(0,))
+            counts[n] = {t: len(dedupe_heads(found.select(found.confidence >= t))) for t in thresholds}
         for key in ("val_a", "val_b", "val"):
             names = split[key] if key != "val" else split["val_a"] + split["val_b"]
-            conf, mae = best_threshold([scores[n] for n in names], [truth[n] for n in names], thresholds)
             mean_true = sum(truth[n] for n in names) / len(names)
+            curve = [(t, sum(abs(counts[n][t] - truth[n]) for n in names) / len(names)) for t in thresholds]
+            conf, mae = min(curve, key=lambda c: (round(c[1], 9), c[0]))  # ties: the lower threshold
             table.append({"imgsz": size, "split": key, "best_conf": conf, "mae": round(mae, 3),
                           "relative_mae": round(mae / mean_true, 4)})
-            for t in thresholds:  # the whole curve, so the choice can be checked by eye
-                m = sum(abs(sum(1 for c in scores[n] if c >= t) - truth[n]) for n in names) / len(names)
+            for t, m in curve:  # the whole curve, so the choice can be checked by eye
                 table.append({"imgsz": size, "split": key, "conf": t, "mae": round(m, 3),
                               "relative_mae": round(m / mean_true, 4)})
     RECORDS.mkdir(parents=True, exist_ok=True)
