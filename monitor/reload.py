@@ -162,7 +162,7 @@ def prune_series(metrics: Metrics, cfg: AppConfig) -> int:
 
 def config_error_lines(exc: ConfigError) -> list[str]:
     """Return the lines `check-config` prints to stderr for this error, secrets scrubbed."""
-    lines = [REDACTOR(redact_url(f"{exc.source}: {issue}")) for issue in exc.issues]
+    lines = [REDACTOR(redact_url(f"{issue.file or exc.source}: {issue}")) for issue in exc.issues]
     n = sum(1 for i in exc.issues if not i.warning)
     return lines + [f"{exc.source}: invalid ({n} error{'s' if n != 1 else ''})"]
 
@@ -242,5 +242,8 @@ class Reloader:
         engine.adopt(new, plan)
         if services.alerts is not None:
             services.alerts.update_sites(new.config.sites)  # rule state and the outbox carry over
+        reports = services.extra.get("reports")
+        if reports is not None:
+            reports.configure(new)  # thresholds of history and metrics, report schedules and targets
         logging.getLogger().setLevel((self.log_level or new.config.service.log_level).upper())
         return ReloadResult(True, [], plan)

@@ -187,8 +187,11 @@ SITE_DETAIL = Dashboard(
                "tooltip": {"mode": "single", "sort": "none"}},
               {"custom": {"fillOpacity": 80, "lineWidth": 0}, "color": {"mode": "thresholds"},
                **state_mappings(COUNTER_STATES)}),
-        series("Số người chờ theo khu vực", "People in each queue zone of the site over time (smoothed).",
-               [target('onestop_zone_people{site="$site", kind="queue"}', "{{zone}}")]),
+        series("Số người chờ theo khu vực", "People in each queue zone of the site over time (smoothed), "
+               "and each zone's long-queue threshold as the service has it (its long_queue rule, else "
+               "reports.queue_threshold).",
+               [target('onestop_zone_people{site="$site", kind="queue"}', "{{zone}}"),
+                target('onestop_zone_queue_threshold{site="$site"}', "{{zone}} ngưỡng (threshold)")]),
         series("Người tại quầy và cán bộ", "People at each selected counter's front (service zone) and "
                "officers at its seat (staff zone).",
                [target('onestop_zone_people{site="$site", kind=~"service|staff", counter=~"$counter"}',
@@ -215,8 +218,19 @@ SITE_DETAIL = Dashboard(
               target('sum by (counter) (increase(onestop_served_total'
                      '{site="$site", counter=~"$counter"}[1d]))', "{{counter}} lượt")], w=8),
         series("Thời gian chờ ước tính theo khu vực", "Estimated wait per queue zone over time (Little's "
-               "law: people x mean service time / staffed counters).",
-               [target('onestop_estimated_wait_seconds{site="$site"}', "{{zone}}")], unit="s"),
+               "law: people x mean service time / staffed counters), and the wait target of the reports "
+               "(reports.wait_target).",
+               [target('onestop_estimated_wait_seconds{site="$site"}', "{{zone}}"),
+                target('onestop_zone_wait_target_seconds{site="$site"}', "{{zone}} mục tiêu (target)")],
+               unit="s"),
+        series("Thời lượng lượt phục vụ hiện tại", "How long the citizen now at each selected counter has been "
+               "served (absent while nobody is), and the counter's long_service threshold: the Prometheus "
+               "alert OnestopLongService fires where the first reaches the second, as the service's own does.",
+               [target('onestop_counter_session_seconds{site="$site", counter=~"$counter"}', "{{counter}}"),
+                target('onestop_counter_long_service_threshold_seconds{site="$site", counter=~"$counter"}',
+                       "{{counter}} ngưỡng (threshold)")], unit="s",
+               defaults={"custom": {"lineWidth": 1, "fillOpacity": 10, "spanNulls": False,
+                                    "lineInterpolation": "stepAfter"}}),
         series("Cảnh báo theo quy tắc", "The service's alert rules of this site: 1 while firing.",
                [target('sum by (rule) (onestop_alerts_firing{site="$site"})', "{{rule}}")],
                defaults={"custom": {"lineWidth": 1, "fillOpacity": 30, "lineInterpolation": "stepAfter"},

@@ -8,6 +8,7 @@ from typing import Any
 from ..config import (
     AlertRule,
     CameraDownRule,
+    CameraMovedRule,
     CounterUnstaffedRule,
     LongQueueRule,
     LongServiceRule,
@@ -32,6 +33,7 @@ class Observation:
     bad: bool | None
     clear: bool | None
     values: dict[str, Any] = field(default_factory=dict)
+    episode: float | None = None  # per-episode rules (long_service): which session the values are about
 
     @property
     def label(self) -> str:
@@ -57,6 +59,11 @@ def clear_below(rule: LongQueueRule) -> int:
 def gated_by_hours(rule: AlertRule) -> bool:
     """Return whether the rule is only evaluated while the site is open (all but camera_down)."""
     return rule.kind != "camera_down"
+
+
+def per_session(rule: AlertRule) -> bool:
+    """Return whether the rule fires once per service session and resolves when that session ends."""
+    return rule.kind == "long_service"
 
 
 def pending_for(rule: AlertRule) -> float:
@@ -121,7 +128,9 @@ def _long_service(rule: LongServiceRule, snap: SiteSnapshot) -> Observation:
     if c is None or (c.front_people is None and c.session_s is None):
         return UNKNOWN
     bad = c.session_s is not None and c.session_s >= rule.for_
-    return Observation(bad, not bad, {"session_s": c.session_s, "front_people": c.front_people})
+    values = {"session_s": None if c.session_s is None else round(c.session_s, 1), "for_s": rule.for_,
+              "counter": rule.counter, "front_people": c.front_people}
+    return Observation(bad, not bad, values, c.session_started_at)
 
 
 def _camera_down(rule: CameraDownRule, snap: SiteSnapshot) -> Observation:
@@ -130,6 +139,18 @@ def _camera_down(rule: CameraDownRule, snap: SiteSnapshot) -> Observation:
         return UNKNOWN
     values = {"up": r.up, "last_frame_ts": r.last_frame_ts, "error": r.error, "reconnects": r.reconnects}
     return Observation(not r.up, r.up, values)
+
+
+def _camera_moved(rule: CameraMovedRule, snap: SiteSnapshot) -> Observation:
+    # Gated by office hours (gated_by_hours): at night a dark room or an infrared picture may not match the
+    # daytime reference; a camera moved overnight is still moved at opening and fires `for` after it.
+    r = snap.cameras.get(rule.camera)
+    if r is None or not r.up or r.view is None or r.view.moved is None:
+        return UNKNOWN  # no current frame, no check, or no reference yet
+    v = r.view
+    values = {"shift_ratio": v.shift_ratio, "threshold": v.threshold, "reference_at": v.reference_at,
+              "checked_at": v.checked_at}
+    return Observation(v.moved, not v.moved, values)
 
 
 def observe(rule: AlertRule, snap: SiteSnapshot) -> Observation:
@@ -142,4 +163,6 @@ def observe(rule: AlertRule, snap: SiteSnapshot) -> Observation:
         return _long_service(rule, snap)
     if isinstance(rule, CameraDownRule):
         return _camera_down(rule, snap)
+    if isinstance(rule, CameraMovedRule):
+        return _camera_moved(rule, snap)
     raise TypeError(f"unknown rule {rule_id(rule)!r}")

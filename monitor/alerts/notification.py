@@ -44,7 +44,7 @@ class Notification:
     province: str
     timezone: str
     rule: str  # rule id, or 'test' / 'daily_summary'
-    kind: str  # long_queue | counter_unstaffed | long_service | camera_down | test | daily_summary
+    kind: str  # long_queue | counter_unstaffed | long_service | camera_down | camera_moved | test | daily_summary
     status: Status
     severity: str
     at: float

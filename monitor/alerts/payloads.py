@@ -16,6 +16,7 @@ KEY_HEADER = "Idempotency-Key"
 _GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 _ALERTNAMES = {"long_queue": "OnestopLongQueue", "counter_unstaffed": "OnestopCounterUnstaffed",
                "long_service": "OnestopLongService", "camera_down": "OnestopCameraDown",
+               "camera_moved": "OnestopCameraMoved",
                "test": "OnestopTest", "daily_summary": "OnestopDailySummary"}
 
 

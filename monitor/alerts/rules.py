@@ -32,7 +32,7 @@ from typing import Any, Literal
 from ..config import AlertRule, SiteConfig, rule_id
 from ..state.model import SiteSnapshot
 from . import texts
-from .conditions import Observation, gated_by_hours, observe, pending_for, subject_name, subject_of
+from .conditions import Observation, gated_by_hours, observe, pending_for, per_session, subject_name, subject_of
 from .notification import Notification, Status
 
 Phase = Literal["inactive", "pending", "firing", "resolved"]
@@ -71,6 +71,8 @@ class RuleState:
     last_notified: float | None = None
     resolved_at: float | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    episode: float | None = None  # per-session rules: start of the session this alert is about
+    done_episode: float | None = None  # the last session already alerted on (never alerted twice)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class AlertEngine:
 
     def _step(self, rule: AlertRule, st: RuleState, t: float, site_open: bool,
               obs: Observation) -> list[Notification]:
+        if per_session(rule):
+            return self._step_session(rule, st, t, site_open, obs)
         before = (st.phase, st.notified, st.seq)
         dt = t - st.last_t if st.last_t is not None and 0 < t - st.last_t <= GAP_LIMIT_S else 0.0
         prev = st.last_obs
@@ -168,14 +172,59 @@ class AlertEngine:
             st.phase, st.started_at, st.seq = "firing", t, 0
             st.notified, st.last_notified, st.clear_since, st.clear_s = False, None, None, 0.0
         if st.phase == "firing" and (site_open or getattr(rule, "notify_when_closed", False)):
-            if not st.notified:
-                st.notified, st.last_notified = True, t
-                out.append(self._notification(rule, st, t, "firing"))
-            elif st.last_notified is not None and t - st.last_notified >= self._repeat_every(rule):
-                st.seq, st.last_notified = st.seq + 1, t
-                out.append(self._notification(rule, st, t, "firing"))
+            out += self._notify_firing(rule, st, t)
         st.last_t, st.last_obs = t, cur
         return self._done(st, before, out)
+
+    def _notify_firing(self, rule: AlertRule, st: RuleState, t: float) -> list[Notification]:
+        """Return the firing notification due now: the first one, or a repeat every ``repeat_every``."""
+        if not st.notified:
+            st.notified, st.last_notified = True, t
+            return [self._notification(rule, st, t, "firing")]
+        if st.last_notified is not None and t - st.last_notified >= self._repeat_every(rule):
+            st.seq, st.last_notified = st.seq + 1, t
+            return [self._notification(rule, st, t, "firing")]
+        return []
+
+    def _step_session(self, rule: AlertRule, st: RuleState, t: float, site_open: bool,
+                      obs: Observation) -> list[Notification]:
+        """Advance a per-session rule: fire once per session that gets too long, resolve when it ends.
+
+        A session is known by its start (``obs.episode``). The alert resolves as soon as a snapshot shows that
+        session gone (no session, or another one), with no hold-down: the next citizen's session is a new
+        episode that may fire on its own. Unknown data holds the state; closing resolves with reason 'closed'.
+        """
+        before = (st.phase, st.notified, st.seq)
+        out: list[Notification] = []
+        if not site_open:
+            if st.phase == "firing":
+                out += self._resolve_session(rule, st, t, "closed")
+            st.last_t, st.last_obs = t, "closed"
+            return self._done(st, before, out)
+        cur = obs.label
+        if cur == "unknown":
+            st.last_t, st.last_obs = t, cur
+            return self._done(st, before, out)
+        if st.phase == "firing" and obs.episode != st.episode:
+            out += self._resolve_session(rule, st, t, "ended")
+        if cur == "bad" and st.phase == "firing":
+            st.values = dict(obs.values)
+        elif cur == "bad" and obs.episode != st.done_episode:
+            self._reset(st, "firing")
+            st.episode, st.values = obs.episode, dict(obs.values)
+            st.since, st.started_at = obs.episode, t
+        if st.phase == "firing":
+            out += self._notify_firing(rule, st, t)
+        st.last_t, st.last_obs = t, cur
+        return self._done(st, before, out)
+
+    def _resolve_session(self, rule: AlertRule, st: RuleState, t: float, reason: str) -> list[Notification]:
+        session_s = st.values.get("session_s")
+        ended = st.episode + session_s if st.episode is not None and session_s is not None else t
+        st.done_episode = st.episode
+        out = self._resolve(rule, st, t, ends_at=min(ended, t) if reason == "ended" else t, reason=reason)
+        st.episode = None
+        return out
 
     def _done(self, st: RuleState, before: tuple[Any, ...], out: list[Notification]) -> list[Notification]:
         if out or before != (st.phase, st.notified, st.seq):
@@ -266,7 +315,8 @@ class AlertEngine:
 def _describe(kind: str, status: str, site_name: str, name: str, values: dict[str, Any],
               reason: str | None) -> tuple[str, str]:
     fn = {"long_queue": texts.long_queue, "counter_unstaffed": texts.counter_unstaffed,
-          "long_service": texts.long_service, "camera_down": texts.camera_down}.get(kind)
+          "long_service": texts.long_service, "camera_down": texts.camera_down,
+          "camera_moved": texts.camera_moved}.get(kind)
     if fn is None:
         return (f"Cảnh báo '{kind}' ({site_name})", f"Alert '{kind}' ({site_name})")
     return fn(status, site_name, name, values, reason)

@@ -21,7 +21,7 @@ from .outbox import Delivery, Outbox, Outgoing
 from .payloads import render_body
 from .rules import ActiveAlert, AlertEngine
 from .summary import DailySummary
-from .webhook import Deliverer, TargetSettings
+from .webhook import Deliverer, TargetLookup, TargetSettings
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class AlertService:
         self.outbox = Outbox(Path(state_dir))
         self._lock = threading.RLock()
         self._sites: dict[str, _Site] = {}
+        self._extra_targets: list[TargetLookup] = []
         self.deliverer = Deliverer(self.outbox, self._target, metrics, clock, env, transport)
         self.update_sites(sites)
         self.outbox.prune(clock() - RETENTION_S)
@@ -125,11 +126,17 @@ class AlertService:
         except KeyError:
             pass  # never set: nothing to remove
 
+    def add_targets(self, lookup: TargetLookup) -> None:
+        """Let another part (scheduled reports) resolve the targets of its own outbox rows."""
+        with self._lock:
+            self._extra_targets.append(lookup)
+
     def _target(self, site_id: str, target_id: str) -> TargetSettings | None:
         with self._lock:
             s = self._sites.get(site_id)
+            extra = list(self._extra_targets)
         if s is None:
-            return None
+            return next((t for lookup in extra if (t := lookup(site_id, target_id)) is not None), None)
         hook = next((h for h in s.config.alerts.webhooks if h.id == target_id), None)
         a = s.config.alerts
         return None if hook is None else TargetSettings(hook, a.retry_initial, a.retry_max, a.max_attempts)

@@ -102,6 +102,27 @@ def camera_down(status: str, site: str, camera: str, v: Mapping[str, Any],
             f"Camera '{camera}' back up ({site}) after {duration_en(d)}{re_}")
 
 
+def camera_moved(status: str, site: str, camera: str, v: Mapping[str, Any],
+                 reason: str | None) -> tuple[str, str]:
+    """Return (vi, en) for a camera whose view moved away from its zones."""
+    d = float(v.get("duration_s") or 0)
+    ratio = v.get("shift_ratio")
+    if status == "firing":
+        pct = round(100 * float(ratio)) if ratio is not None and float(ratio) < 1 else None
+        shift_vi = f" (lệch {pct}% khung hình)" if pct is not None else ""
+        shift_en = f" (shifted by {pct}% of the frame)" if pct is not None else ""
+        return (f"Camera '{camera}' bị lệch hướng{shift_vi} ({site}) trong {duration_vi(d)}: số liệu các khu vực của "
+                f"camera tạm ngừng; hãy chỉnh lại camera hoặc vẽ lại khu vực",
+                f"Camera '{camera}' moved{shift_en} ({site}) for {duration_en(d)}: its zones are unknown; re-aim the "
+                f"camera or redraw its zones")
+    rv, re_ = _reason(reason)
+    if reason in ("closed", "config_changed"):
+        return (f"Kết thúc cảnh báo camera '{camera}' bị lệch hướng ({site}){rv}",
+                f"Camera '{camera}' moved alert ended ({site}){re_}")
+    return (f"Camera '{camera}' đã về đúng hướng ({site}), sau {duration_vi(d)}",
+            f"Camera '{camera}' view back in place ({site}) after {duration_en(d)}")
+
+
 def message_for_test(site: str, target: str) -> tuple[str, str]:
     """Return (vi, en) for a test notification."""
     return (f"Thông báo thử nghiệm từ onestop-monitor ({site}) tới '{target}'",

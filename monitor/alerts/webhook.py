@@ -27,13 +27,24 @@ IDLE_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
-class TargetSettings:
-    """A webhook target with its site's retry policy."""
+class SendOutcome:
+    """What a non-HTTP sender (e-mail) made of one delivery: ok, or the metric outcome and error."""
 
-    hook: WebhookConfig
+    ok: bool
+    outcome: str = "success"
+    error: str = ""
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """A webhook target with its site's retry policy; ``send`` delivers rows that do not go over HTTP."""
+
+    hook: WebhookConfig | None
     retry_initial: float
     retry_max: float
     max_attempts: int
+    send: Callable[[Delivery], SendOutcome] | None = None
 
     def backoff(self, attempts: int) -> float:
         """Return the delay after the ``attempts``-th failure: retry_initial doubling per attempt, capped.
@@ -162,7 +173,11 @@ class Deliverer:
             log.warning("webhook target gone; notification kept as failed",
                         extra={"site": row.site, "target": row.target, "key": row.key})
             return True
+        if settings.send is not None:
+            return self._send_other(row, settings, settings.send)
         hook = settings.hook
+        if hook is None:
+            return self._failed(row, settings, "config_error", "target has neither a URL nor a sender", None)
         headers = {"Content-Type": "application/json; charset=utf-8", KEY_HEADER: row.key}
         if hook.secret_env:
             secret = self.env.get(hook.secret_env, "")
@@ -185,6 +200,18 @@ class Deliverer:
             self.metrics.webhook_deliveries.labels(label, "success").inc()
             return True
         return self._failed(row, settings, "http_error", f"HTTP {resp.status_code}", resp.status_code)
+
+    def _send_other(self, row: Delivery, settings: TargetSettings, send: Callable[[Delivery], SendOutcome]) -> bool:
+        self.outbox.mark_sending(row.id, self.clock())
+        try:
+            result = send(row)
+        except Exception as exc:  # a sender bug is a failed attempt, retried like any other
+            result = SendOutcome(False, "network_error", f"{type(exc).__name__}: {exc}")
+        if result.ok:
+            self.outbox.mark_delivered(row.id, self.clock(), result.status or 0)
+            self.metrics.webhook_deliveries.labels(metric_target(row.site, row.target), "success").inc()
+            return True
+        return self._failed(row, settings, result.outcome, result.error, result.status)
 
     def _failed(self, row: Delivery, settings: TargetSettings, outcome: str, error: str,
                 status: int | None) -> bool:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from .. import __version__
 from .deps import AUTH_RESPONSES, ErrorOut, Services, reject_unknown_query
-from .routes import admin, cameras, health, status
+from .routes import admin, cameras, health, me, samples, status, zones
 
 _UNKNOWN_SITE: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown site."}}
 _NO_ALERTING: dict[int | str, dict[str, Any]] = {
@@ -22,18 +22,25 @@ def create_app(services: Services) -> FastAPI:
     """Return the HTTP API over the given services."""
     app = FastAPI(title="onestop-monitor", version=__version__,
                   description="Queue length, staff presence and counter state of one-stop offices, from CCTV.",
-                  dependencies=[Depends(reject_unknown_query)])
+                  dependencies=[Depends(reject_unknown_query)],
+                  docs_url=None, redoc_url=None)  # the console serves both from local files (offline networks)
     app.state.services = services
     app.include_router(health.router)
     app.include_router(status.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE})
     app.include_router(cameras.router, responses=AUTH_RESPONSES)
     app.include_router(admin.router, responses=AUTH_RESPONSES)
+    app.include_router(me.router, responses=AUTH_RESPONSES)
+    app.include_router(samples.router, responses=AUTH_RESPONSES)
+    app.include_router(zones.router, responses=AUTH_RESPONSES)
     try:
         from .routes import alerts
     except ImportError:  # alert routes arrive with the alerts package
         alerts = None  # type: ignore[assignment]
     if alerts is not None:
         app.include_router(alerts.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE, **_NO_ALERTING})
+    from .routes import reports
+
+    app.include_router(reports.router, responses=AUTH_RESPONSES)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -42,4 +49,7 @@ def create_app(services: Services) -> FastAPI:
                   for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    from ..console import install_console
+
+    install_console(app)
     return app

@@ -29,9 +29,28 @@ class CounterOut(BaseModel):
     staffed: bool | None
     state: str | None
     front_people: float | None
-    session_s: float | None
+    session_s: float | None = Field(description="Length of the open service (officer and citizen there).")
     served_total: int
     mean_service_s: float | None
+    staff_zone: bool = Field(True, description="false: no staff zone watches this counter; its staffing is "
+                                               "unknown and every front visit counts as a service.")
+    front_wait_s: float | None = Field(None, description="How long the citizen at the front has waited with no "
+                                                         "officer there; null when nobody waits so.")
+    discarded: dict[str, int] = Field(default_factory=dict,
+                                      description="Front visits not counted as served since start, by reason: "
+                                                  "too_short, no_officer, staff_unknown.")
+
+
+class ViewOut(BaseModel):
+    """The camera view check: has the view moved away from the one its zones were drawn on."""
+
+    shift_ratio: float | None = Field(description="Mean displacement of the frame corners / frame diagonal since "
+                                                  "the reference (1: no longer matches); null before a comparison.")
+    moved: bool | None = Field(description="True while the view is moved (its zones are unknown); null before a "
+                                           "reference is taken.")
+    threshold: float = Field(description="Shift ratio at which the view counts as moved.")
+    reference_at: float | None = Field(description="Unix time the reference view was taken.")
+    checked_at: float | None = Field(description="Unix time of the frame last compared.")
 
 
 class CameraOut(BaseModel):
@@ -48,6 +67,8 @@ class CameraOut(BaseModel):
     decode_mode: str | None
     sample_every_s: float
     zones: list[str]
+    view: ViewOut | None = Field(None, description="The view check; null when it is off for this camera or before "
+                                                 "its first sample.")
 
 
 class SiteOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..config import AppConfig, CameraConfig, ConfigError, LoadedConfig, load_config
+from ..config import AppConfig, CameraConfig, ConfigError, LoadedConfig, SiteConfig, load_config
 from ..detect.base import BatchCallback, Detector
 from ..redact import REDACTOR, redact_url
 
@@ -42,7 +42,7 @@ def load_camera(config_path: str, camera_id: str) -> tuple[LoadedConfig, CameraC
     return None if camera is None else (loaded, camera)
 
 
-def site_of(cfg: AppConfig, camera_id: str) -> object:
+def site_of(cfg: AppConfig, camera_id: str) -> SiteConfig:
     """Return the site that holds a camera."""
     return next(s for s in cfg.sites if any(c.id == camera_id for c in s.cameras))
 

@@ -30,13 +30,13 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_config(args.config)
     except ConfigError as exc:
         for issue in exc.issues:
-            print(redact_url(f"{exc.source}: {issue}"), file=sys.stderr)
+            print(redact_url(f"{issue.file or exc.source}: {issue}"), file=sys.stderr)
         n = sum(1 for i in exc.issues if not i.warning)
         print(f"{exc.source}: invalid ({n} error{'s' if n != 1 else ''})", file=sys.stderr)
         return 1
     if not args.quiet:
         for w in loaded.warnings:
-            print(f"{args.config}: {w}")
+            print(f"{w.file or args.config}: {w}")
         cfg = loaded.config
         cams = sum(len(s.cameras) for s in cfg.sites)
         zones = sum(len(c.zones) for s in cfg.sites for c in s.cameras)

@@ -63,6 +63,20 @@ def _alert_service(loaded: Any, metrics: Any) -> Any:
     return AlertService(cfg.sites, cfg.service.state_dir, metrics)
 
 
+def _report_service(loaded: Any, metrics: Any, engine: Any, alerts: Any) -> Any:
+    """Return the reports part (history, schedules, download files), or None when its database cannot open."""
+    from ..reports.history import HistoryError
+    from ..reports.service import ReportService
+
+    try:
+        reports = ReportService(loaded, metrics)
+    except (HistoryError, OSError) as exc:
+        log.error("reports disabled: cannot open the history database", extra={"error": str(exc)})
+        return None
+    reports.attach(engine, alerts)
+    return reports
+
+
 def install_excepthooks() -> None:
     """Send uncaught exceptions (main thread and any other) through logging, so their tracebacks are scrubbed.
 
@@ -141,6 +155,9 @@ def run(args: argparse.Namespace) -> int:
     alerts = _alert_service(loaded, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
     services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens)
+    reports = _report_service(loaded, metrics, engine, alerts)
+    if reports is not None:
+        services.extra["reports"] = reports
     services.reload = Reloader(services, Path(args.config), log_level=args.log_level)
     app = create_app(services)
     host = args.host or cfg.service.host
@@ -166,12 +183,16 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGHUP, on_hup)
     if alerts is not None:
         alerts.start()
+    if reports is not None:
+        reports.start()
     engine.start()
     log.info("serving", extra={"host": host, "port": port, "version": __version__})
     try:
         server.run()
     finally:
         engine.stop()
+        if reports is not None:
+            reports.stop()  # after the engine: the history of the last ticks is written
         if alerts is not None:
             alerts.stop()
     if not server.started:

@@ -4,6 +4,7 @@ from .alerts import (
                      AlertRule,
                      AlertsConfig,
                      CameraDownRule,
+                     CameraMovedRule,
                      CounterUnstaffedRule,
                      LongQueueRule,
                      LongServiceRule,
@@ -17,12 +18,14 @@ from .detector import DetectorConfig, TilingConfig
 from .loader import ConfigError, Issue, LoadedConfig, load_config, load_config_text
 from .service import ApiTokenConfig, ServiceConfig
 from .site import CounterConfig, HolidayConfig, SiteConfig, parse_days, parse_span
+from .view import ViewCheckConfig
 from .zone import ZoneConfig
 
 __all__ = [
-    "AlertRule", "AlertsConfig", "ApiTokenConfig", "AppConfig", "CameraConfig", "CameraDownRule", "ConfigError",
+    "AlertRule", "AlertsConfig", "ApiTokenConfig", "AppConfig", "CameraConfig", "CameraDownRule", "CameraMovedRule",
+    "ConfigError",
     "ConfigModel", "CounterConfig", "CounterUnstaffedRule", "DetectorConfig", "Duration", "HolidayConfig", "Issue",
     "LoadedConfig", "LongQueueRule", "LongServiceRule", "Problem", "ServiceConfig", "SiteConfig", "SmoothingConfig",
-    "TilingConfig", "WebhookConfig", "ZoneConfig", "load_config", "load_config_text", "parse_days",
+    "TilingConfig", "ViewCheckConfig", "WebhookConfig", "ZoneConfig", "load_config", "load_config_text", "parse_days",
     "parse_duration", "parse_span", "polygon_problems", "rule_id", "run_checks",
 ]

@@ -73,7 +73,14 @@ class CameraDownRule(_RuleBase):
                                      description="Also notify outside office hours (it is always tracked).")
 
 
-AlertRule = Annotated[LongQueueRule | CounterUnstaffedRule | LongServiceRule | CameraDownRule,
+class CameraMovedRule(_RuleBase):
+    """A camera's view has moved away from the view its zones were drawn on (see the camera's view_check)."""
+
+    kind: Literal["camera_moved"] = Field(title="Kind", description="Rule kind.")
+    camera: str = Field(title="Camera", description="Camera id.")
+
+
+AlertRule = Annotated[LongQueueRule | CounterUnstaffedRule | LongServiceRule | CameraDownRule | CameraMovedRule,
                       Field(discriminator="kind")]
 
 

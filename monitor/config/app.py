@@ -6,6 +6,7 @@ from pydantic import Field
 
 from .base import ConfigModel, Duration
 from .detector import DetectorConfig
+from .reports import ReportsConfig
 from .service import ServiceConfig
 from .site import SiteConfig
 
@@ -34,3 +35,9 @@ class AppConfig(ConfigModel):
     smoothing: SmoothingConfig = Field(default_factory=SmoothingConfig, title="Smoothing",  # type: ignore[arg-type]
                                        description="Robust counts and service sessions.")
     sites: list[SiteConfig] = Field(min_length=1, title="Sites", description="One-stop offices watched.")
+    reports: ReportsConfig = Field(default_factory=ReportsConfig, title="Reports",  # type: ignore[arg-type]
+                                   description="History, service-level targets and scheduled reports.")
+    sites_dir: str | None = Field(
+        None, title="Sites folder",
+        description="A folder (relative to this file) whose *.yaml files each hold one site, e.g. "
+                    "sites.d/<site>.yaml; their sites are added after `sites`. Errors name the site file and line.")

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from ..redact import redact_url
 from .base import ConfigModel, Duration
 from .detector import TilingConfig
+from .view import ViewCheckConfig
 from .zone import ZoneConfig
 
 SourceType = Literal["auto", "stream", "snapshot", "file", "image"]
@@ -40,6 +41,10 @@ class CameraConfig(ConfigModel):
     tiling: TilingConfig | None = Field(None, title="Tiling",
                                         description="Override the detector's tiling for this camera.")
     zones: list[ZoneConfig] = Field(default_factory=list, title="Zones", description="Polygon zones of this camera.")
+    view_check: ViewCheckConfig = Field(default_factory=ViewCheckConfig,  # type: ignore[arg-type]
+                                        title="View check",
+                                        description="Detect a bumped, re-aimed or zoomed camera: its zones become "
+                                                    "unknown and a camera_moved alert can fire.")
 
     @field_validator("url")
     @classmethod

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import cv2
+import numpy as np
+
+from ..redact import url_secrets
 from .app import AppConfig
 from .site import DAY_NAMES, SiteConfig, parse_days, parse_span
+from .zone import ZoneConfig
 
 Loc = tuple[str | int, ...]
 
@@ -129,7 +136,7 @@ def _site_refs(s: SiteConfig, i: int) -> list[Problem]:
                 out.append(Problem(loc + ("zone",), f"zone {r.zone!r} is a {zones[r.zone].kind} zone, not a queue"))
         elif r.kind in ("counter_unstaffed", "long_service") and r.counter not in counters:
             out.append(Problem(loc + ("counter",), f"unknown counter {r.counter!r}"))
-        elif r.kind == "camera_down" and r.camera not in cameras:
+        elif r.kind in ("camera_down", "camera_moved") and r.camera not in cameras:
             out.append(Problem(loc + ("camera",), f"unknown camera {r.camera!r} in site {s.id!r}"))
     for j, w in enumerate(s.alerts.webhooks):
         for k, name in enumerate(w.rules or []):
@@ -183,8 +190,192 @@ def check_counters_watched(cfg: AppConfig) -> list[Problem]:
     return out
 
 
+def check_view_rules(cfg: AppConfig) -> list[Problem]:
+    """Warn about camera_moved rules on cameras whose view check is off (they can never fire)."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        off = {c.id for c in s.cameras if not c.view_check.enabled}
+        for j, r in enumerate(s.alerts.rules):
+            if r.kind == "camera_moved" and r.camera in off:
+                out.append(Problem(("sites", i, "alerts", "rules", j, "camera"),
+                                   f"camera {r.camera!r} has view_check.enabled: false; this rule never fires", True))
+    return out
+
+
+def check_reports(cfg: AppConfig) -> list[Problem]:
+    """Report schedules name existing webhook targets, sites and provinces; e-mail needs reports.email."""
+    rep = cfg.reports
+    out = _duplicates(((("reports", "webhooks", j, "id"), w.id) for j, w in enumerate(rep.webhooks)), "webhook")
+    out += _duplicates(((("reports", "schedule", j, "id"), s.id) for j, s in enumerate(rep.schedule)), "schedule")
+    hooks = {w.id for w in rep.webhooks}
+    sites = {s.id for s in cfg.sites}
+    provinces = {s.province for s in cfg.sites}
+    for j, s in enumerate(rep.schedule):
+        loc: Loc = ("reports", "schedule", j)
+        for k, name in enumerate(s.webhooks):
+            if name not in hooks:
+                out.append(Problem(loc + ("webhooks", k), f"unknown report webhook {name!r}; reports.webhooks: "
+                                   f"{sorted(hooks) or 'none'}"))
+        if s.email_to and rep.email is None:
+            out.append(Problem(loc + ("email_to",), "e-mail recipients need reports.email (the SMTP server)"))
+        if not s.webhooks and not s.email_to:
+            out.append(Problem(loc, "the schedule sends to nobody: add webhooks or email_to", True))
+        if s.site is not None and s.site not in sites:
+            out.append(Problem(loc + ("site",), f"unknown site {s.site!r}"))
+        if s.province is not None and s.province not in provinces:
+            out.append(Problem(loc + ("province",), f"no site in province {s.province!r}"))
+        hh, mm = (int(x) for x in s.at.split(":"))
+        if hh > 23 or mm > 59:
+            out.append(Problem(loc + ("at",), f"bad time {s.at!r}: use HH:MM, 00:00 to 23:59"))
+        if not _known_timezone(s.timezone):
+            out.append(Problem(loc + ("timezone",), f"unknown time zone {s.timezone!r}"))
+    return out
+
+
+def _known_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+# Zones smaller than this share of the frame rarely hold a person's anchor point: usually a typo in a coordinate.
+MIN_ZONE_AREA = 0.005
+_GRID = 200  # raster resolution for zone geometry checks (0.5% of the frame per cell side)
+# A staff zone must overlap a front zone in at least this many raster columns for a person to reach both.
+_MIN_SHARED_COLUMNS = 3
+
+
+def polygon_area(points: list[tuple[float, float]]) -> float:
+    """Return the area of a normalised polygon, as a share of the frame (shoelace formula)."""
+    n = len(points)
+    return abs(sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+                   for i in range(n))) / 2
+
+
+def _raster(zone: ZoneConfig) -> np.ndarray:
+    """Return the zone's interior on a grid; one cell of erosion so that zones sharing an edge do not overlap."""
+    mask = np.zeros((_GRID, _GRID), np.uint8)
+    pts = np.round(np.array(zone.polygon, np.float64) * (_GRID - 1)).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 1)
+    return cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _reach_problem(staff: ZoneConfig, front: ZoneConfig) -> str | None:
+    """Say how a standing citizen in ``front`` can also be in ``staff``, or None if they cannot."""
+    s, f = _raster(staff), _raster(front)
+    if (s & f).any():
+        return (f"staff zone {staff.id!r} overlaps {front.kind} zone {front.id!r}: a person standing in the overlap "
+                "is in both, and only whether their feet are visible tells a citizen from the officer")
+    rows = np.arange(_GRID)[:, None]
+    top_staff = np.where(s, rows, _GRID).min(axis=0)  # per column, the highest staff cell
+    low_front = np.where(f, rows, -1).max(axis=0)  # per column, the lowest front cell
+    if np.count_nonzero(top_staff < low_front) < _MIN_SHARED_COLUMNS:
+        return None
+    return (f"staff zone {staff.id!r} lies above {front.kind} zone {front.id!r} (the camera looks over the "
+            f"citizens' backs): a citizen standing in {front.id!r} can have their head in {staff.id!r}")
+
+
+def check_role_separation(cfg: AppConfig) -> list[Problem]:
+    """Warn about a counter's staff zone that a citizen standing in its service zone (same camera) can reach."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        for j, cam in enumerate(s.cameras):
+            fronts = [z for z in cam.zones if z.kind == "service" and z.count_mode == "person"]
+            for k, staff in enumerate(cam.zones):
+                if staff.kind != "staff" or staff.count_mode != "person":
+                    continue
+                for front in fronts:
+                    if front.counter != staff.counter:
+                        continue
+                    problem = _reach_problem(staff, front)
+                    if problem is None:
+                        continue
+                    if staff.shared or front.shared:
+                        shared = staff.id if staff.shared else front.id
+                        advice = (f"zone {shared!r} has shared: true, so the roles rule cannot separate them and "
+                                  "one person counts as citizen and officer; remove shared")
+                    else:
+                        advice = ("the roles rule keeps them a citizen while their feet are visible or their box "
+                                  "ends well below the staff zone (README: One person, one role); check "
+                                  "`onestop-monitor snapshot` with someone standing there")
+                    out.append(Problem(("sites", i, "cameras", j, "zones", k, "polygon"),
+                                       f"{problem}; {advice}", True))
+    return out
+
+
+def check_zone_sizes(cfg: AppConfig) -> list[Problem]:
+    """Warn about zones covering less than 0.5% of the frame (usually a mistyped coordinate)."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        for j, cam in enumerate(s.cameras):
+            for k, z in enumerate(cam.zones):
+                area = polygon_area(z.polygon)
+                if 0 < area < MIN_ZONE_AREA:
+                    out.append(Problem(("sites", i, "cameras", j, "zones", k, "polygon"),
+                                       f"zone {z.id!r} covers {100 * area:.2f}% of the frame, less than "
+                                       f"{100 * MIN_ZONE_AREA:g}%: too small to hold a person reliably "
+                                       "(coordinates are fractions 0..1 of width and height)", True))
+    return out
+
+
+def _local_file(url: str) -> Path | None:
+    if url.lower().startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        return Path(unquote(urlsplit(url).path))
+    return None if "://" in url else Path(url).expanduser()
+
+
+def check_source_files(cfg: AppConfig) -> list[Problem]:
+    """Warn about cameras reading a local video or image file that does not exist."""
+    out = []
+    for i, s in enumerate(cfg.sites):
+        for j, cam in enumerate(s.cameras):
+            path = _local_file(cam.url)
+            if path is None or not cam.enabled or path.exists():
+                continue
+            where = "" if path.is_absolute() else f" (relative paths are read from the current directory, {Path.cwd()})"
+            out.append(Problem(("sites", i, "cameras", j, "url"),
+                               f"camera {cam.id!r}: file {str(path)!r} does not exist{where}; the camera will "
+                               "stay down", True))
+    return out
+
+
+def check_plain_passwords(raw: Mapping[str, Any]) -> list[Problem]:
+    """Warn about passwords written in clear in camera or webhook URLs instead of ${VAR} (checked before expansion).
+
+    The config file is read by people, backed up and sometimes committed; the environment is where secrets go.
+    """
+    out = []
+    sites = raw.get("sites")
+    for i, s in enumerate(sites if isinstance(sites, list) else []):
+        if not isinstance(s, Mapping):
+            continue
+        urls: list[tuple[Loc, object]] = []
+        cams = s.get("cameras")
+        for j, cam in enumerate(cams if isinstance(cams, list) else []):
+            if isinstance(cam, Mapping):
+                urls.append((("sites", i, "cameras", j, "url"), cam.get("url")))
+        alerts = s.get("alerts")
+        hooks = alerts.get("webhooks") if isinstance(alerts, Mapping) else None
+        for j, hook in enumerate(hooks if isinstance(hooks, list) else []):
+            if isinstance(hook, Mapping):
+                urls.append((("sites", i, "alerts", "webhooks", j, "url"), hook.get("url")))
+        for loc, url in urls:
+            if isinstance(url, str) and any("${" not in secret for secret in url_secrets(url)):
+                out.append(Problem(loc, "a password is written in clear in this URL; put it in an environment "
+                                        "variable instead, e.g. rtsp://viewer:${CAMERA_PASSWORD}@host/stream "
+                                        "(the file is read by people, backed up and sometimes committed)", True))
+    return out
+
+
 CHECKS: tuple[Callable[[AppConfig], list[Problem]], ...] = (
-    check_unique_ids, check_hours, check_zones, check_alert_refs, check_counters_watched)
+    check_unique_ids, check_hours, check_zones, check_alert_refs, check_counters_watched, check_role_separation,
+    check_zone_sizes, check_source_files, check_reports, check_view_rules)
 
 
 def run_checks(cfg: AppConfig) -> list[Problem]:

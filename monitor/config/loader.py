@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from .app import AppConfig
-from .checks import Loc, Problem, run_checks
+from .checks import Loc, Problem, check_plain_passwords, run_checks
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 OVERRIDE_PREFIX = "ONESTOP__"
@@ -28,6 +28,7 @@ class Issue:
     line: int | None
     message: str
     warning: bool = False
+    file: str | None = None  # set when the problem is in a site file of sites_dir, not the main file
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line else ""
@@ -52,6 +53,11 @@ class LoadedConfig:
     config: AppConfig
     path: Path | None
     warnings: list[Issue] = field(default_factory=list)
+    site_files: dict[str, Path] = field(default_factory=dict)  # site id -> its sites_dir file (others: path)
+
+    def file_of(self, site_id: str) -> Path | None:
+        """Return the file a site is written in: its sites_dir file, else the main config file."""
+        return self.site_files.get(site_id, self.path)
 
     def secrets(self) -> list[str]:
         """Return every secret value the config carries (URL passwords, env secrets) for log redaction."""
@@ -156,7 +162,8 @@ def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
 def _pydantic_loc(err: Mapping[str, Any]) -> Loc:
     # Discriminated-union errors add the tag ('long_queue') to the path; keep only real keys and indices.
     return tuple(p for p in err["loc"] if not (isinstance(p, str) and p in
-                                              ("long_queue", "counter_unstaffed", "long_service", "camera_down")))
+                                              ("long_queue", "counter_unstaffed", "long_service", "camera_down",
+                                               "camera_moved")))
 
 
 def _message(err: Mapping[str, Any]) -> str:
@@ -168,25 +175,93 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def load_config_text(text: str, *, source: str = "<config>", path: Path | None = None,
-                     env: Mapping[str, str] | None = None) -> LoadedConfig:
-    """Validate config text; raise ConfigError naming every bad field with its line."""
-    env = os.environ if env is None else env
+def _parse(text: str, source: str, file: str | None = None) -> tuple[yaml.Node | None, Any]:
+    """Return the node tree (for lines) and the data of one YAML document; raise ConfigError on bad YAML."""
     try:
         root = yaml.compose(text)
         if _expanded_size(root) > MAX_NODES:
             raise ConfigError(source, [Issue("", 1, f"the file expands to more than {MAX_NODES} YAML nodes "
-                                                    "(aliases nested too deep?)")])
-        data = yaml.safe_load(text)
+                                                    "(aliases nested too deep?)", file=file)])
+        return root, yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(source, [Issue("", line, f"YAML syntax: {getattr(exc, 'problem', exc)}")]) from None
+        raise ConfigError(source, [Issue("", line, f"YAML syntax: {getattr(exc, 'problem', exc)}",
+                                         file=file)]) from None
+
+
+@dataclass(frozen=True)
+class _SiteFile:
+    """A site read from a sites_dir file: where it is, for error lines and for the zone editor."""
+
+    path: Path
+    root: yaml.Node | None
+
+
+def sites_dir_files(folder: Path) -> list[Path]:
+    """Return the site files of a sites_dir folder: every *.yaml and *.yml, sorted by name."""
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _read_site_files(data: dict[str, Any], root: yaml.Node | None, source: str, path: Path | None,
+                     texts: Mapping[Path, str]) -> list[_SiteFile]:
+    """Append the sites of ``sites_dir`` to data['sites'] and return their files, in that order."""
+    name = data.get("sites_dir")
+    if name is None:
+        return []
+    line = _line_of(root, ("sites_dir",))
+    if not isinstance(name, str) or not name:
+        raise ConfigError(source, [Issue("sites_dir", line, "sites_dir is a folder name, e.g. sites.d")])
+    folder = Path(name) if Path(name).is_absolute() or path is None else path.parent / name
+    try:
+        files = sites_dir_files(folder)
+    except OSError as exc:
+        raise ConfigError(source, [Issue("sites_dir", line, f"cannot read folder {folder}: "
+                                                            f"{exc.strerror or exc}")]) from None
+    issues: list[Issue] = []
+    out: list[_SiteFile] = []
+    sites = data.get("sites")
+    if sites is not None and not isinstance(sites, list):
+        return []  # the schema reports the bad 'sites'; site files cannot be added to it
+    sites = list(sites or [])
+    for file in files:
+        try:
+            text = texts[file.resolve()] if file.resolve() in texts else file.read_text(encoding="utf-8")
+            site_root, site = _parse(text, source, str(file))
+        except ConfigError as exc:
+            issues += exc.issues
+            continue
+        except OSError as exc:
+            issues.append(Issue("", None, f"cannot read site file: {exc.strerror or exc}", file=str(file)))
+            continue
+        if not isinstance(site, dict):
+            issues.append(Issue("", 1, "a site file holds one site: a mapping with id, name, counters, cameras",
+                                file=str(file)))
+            continue
+        out.append(_SiteFile(file, site_root))
+        sites.append(site)
+    if issues:
+        raise ConfigError(source, issues)
+    data["sites"] = sites
+    return out
+
+
+def load_config_text(text: str, *, source: str = "<config>", path: Path | None = None,
+                     env: Mapping[str, str] | None = None, texts: Mapping[Path, str] | None = None) -> LoadedConfig:
+    """Validate config text; raise ConfigError naming every bad field with its line (and file, for site files).
+
+    ``texts`` maps resolved paths of sites_dir files to text used instead of what is on disk (the zone editor
+    validates a change before writing it).
+    """
+    env = os.environ if env is None else env
+    root, data = _parse(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(source, [Issue("", 1, "the file must be a mapping with a 'sites' list")])
-    problems: list[Problem] = []
+    n_inline = len(data["sites"]) if isinstance(data.get("sites"), list) else 0
+    site_files = _read_site_files(data, root, source, path, texts or {})
+    problems: list[Problem] = check_plain_passwords(data)
     expanded: list[str] = []
     data = _expand_env(data, env, (), problems, expanded)
     _apply_overrides(data, env)
@@ -198,8 +273,17 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
             msg = msg.replace(v, "***")
         return msg
 
+    def to_issue(p: Problem) -> Issue:
+        loc = p.loc
+        if len(loc) >= 2 and loc[0] == "sites" and isinstance(loc[1], int) and loc[1] >= n_inline \
+                and loc[1] - n_inline < len(site_files):
+            # A site of sites_dir: the line and path inside its own file.
+            f = site_files[loc[1] - n_inline]
+            return Issue(format_loc(loc[2:]), _line_of(f.root, loc[2:]), scrub(p.message), p.warning, str(f.path))
+        return Issue(format_loc(loc), _line_of(root, loc), scrub(p.message), p.warning)
+
     def to_issues(items: list[Problem]) -> list[Issue]:
-        return [Issue(format_loc(p.loc), _line_of(root, p.loc), scrub(p.message), p.warning) for p in items]
+        return [to_issue(p) for p in items]
 
     try:
         cfg = AppConfig.model_validate(data)
@@ -213,14 +297,20 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
     if path is not None and not cfg.service.state_dir.is_absolute():
         service = cfg.service.model_copy(update={"state_dir": (path.parent / cfg.service.state_dir).resolve()})
         cfg = cfg.model_copy(update={"service": service})
-    return LoadedConfig(cfg, path, [i for i in issues if i.warning])
+    files = {cfg.sites[n_inline + k].id: f.path for k, f in enumerate(site_files)}
+    return LoadedConfig(cfg, path, [i for i in issues if i.warning], files)
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedConfig:
-    """Read and validate a YAML config file."""
+def load_config(path: str | Path, env: Mapping[str, str] | None = None,
+                texts: Mapping[Path, str] | None = None) -> LoadedConfig:
+    """Read and validate a YAML config file (and the site files of its sites_dir).
+
+    ``texts`` maps resolved file paths (the main file or site files) to text used instead of the file's content.
+    """
     p = Path(path)
+    texts = texts or {}
     try:
-        text = p.read_text(encoding="utf-8")
+        text = texts[p.resolve()] if p.resolve() in texts else p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(p), [Issue("", None, f"cannot read config: {exc.strerror or exc}")]) from None
-    return load_config_text(text, source=str(p), path=p, env=env)
+    return load_config_text(text, source=str(p), path=p, env=env, texts=texts)

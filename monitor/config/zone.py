@@ -32,6 +32,11 @@ class ZoneConfig(ConfigModel):
     count_mode: CountMode = Field(
         "person", title="Counting mode",
         description="person: the person/pose model; head: the head model (right for seated waiting areas).")
+    shared: bool = Field(
+        False, title="Outside the roles rule",
+        description="false (default): a person counts in one role only (a citizen whose feet are seen in a "
+                    "service or queue zone is never the officer of a staff zone; see README 'One person, one "
+                    "role'). true: this zone counts everyone whose anchor is inside and claims nobody.")
     name: str | None = Field(None, title="Display name", description="Shown on dashboards and in alerts.")
 
     def resolved_anchor(self) -> Anchor:

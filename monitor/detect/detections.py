@@ -10,6 +10,7 @@ import numpy as np
 # COCO-17 keypoint indices used for anchors.
 KP_NOSE, KP_LEYE, KP_REYE, KP_LEAR, KP_REAR = 0, 1, 2, 3, 4
 KP_LSHOULDER, KP_RSHOULDER, KP_LHIP, KP_RHIP = 5, 6, 11, 12
+KP_LANKLE, KP_RANKLE = 15, 16
 
 
 @dataclass(frozen=True)

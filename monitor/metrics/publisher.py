@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import SiteConfig
-from ..state.model import COUNTER_STATES, SiteSnapshot
+from ..state.model import COUNTER_STATES, CameraReading, SiteSnapshot
+from ..state.sessions import DISCARD_REASONS
 from .registry import Metrics
 
 
@@ -18,6 +19,7 @@ class SitePublisher:
         self._last_at: dt.datetime | None = None
         self._last_open: bool | None = None
         self._last_staffed: dict[str, bool | None] = {}
+        self._discarded_seen: dict[tuple[str, str], int] = {}
         self._zone_labels: dict[str, tuple[str, ...]] = {}
         for cam in site.cameras:
             for z in cam.zones:
@@ -53,6 +55,11 @@ class SitePublisher:
                 m.counter_staffed.labels(sid, cid).set(1 if c.staffed else 0)
             for state in COUNTER_STATES:
                 m.counter_state.labels(sid, cid, state).set(1 if c.state == state else 0)
+            if c.session_s is None:
+                _remove(m.counter_session_seconds, (sid, cid))
+            else:
+                m.counter_session_seconds.labels(sid, cid).set(c.session_s)
+            self._count_discarded(cid, c.discarded)
             m.counter_open_seconds.labels(sid, cid)  # exported from the start, so rate() has a series
             m.counter_staffed_seconds.labels(sid, cid)
             m.served.labels(sid, cid)
@@ -63,6 +70,19 @@ class SitePublisher:
             if cam.decode_mode:
                 for mode in ("keyframes", "all", "snapshot", "image"):
                     m.camera_decode_mode.labels(sid, cam_id, mode).set(1 if cam.decode_mode == mode else 0)
+            self._publish_view(sid, cam_id, cam)
+
+    def _publish_view(self, sid: str, cam_id: str, cam: CameraReading) -> None:
+        """Export the view check; unknown parts (check off, no reference or comparison yet) are absent."""
+        m, view = self.metrics, cam.view
+        if view is None or view.shift_ratio is None:
+            _remove(m.camera_view_shift_ratio, (sid, cam_id))
+        else:
+            m.camera_view_shift_ratio.labels(sid, cam_id).set(view.shift_ratio)
+        if view is None or view.moved is None:
+            _remove(m.camera_view_moved, (sid, cam_id))
+        else:
+            m.camera_view_moved.labels(sid, cam_id).set(1 if view.moved else 0)
 
     def _accumulate(self, snap: SiteSnapshot) -> None:
         m, sid = self.metrics, self.site.id
@@ -77,6 +97,17 @@ class SitePublisher:
         self._last_open = snap.open
         self._last_staffed = {cid: c.staffed for cid, c in snap.counters.items()}
 
+    def _count_discarded(self, counter: str, totals: dict[str, int]) -> None:
+        """Add the growth of the tracker's cumulative discarded-visit totals to the metric."""
+        for reason in DISCARD_REASONS:
+            n = totals.get(reason, 0)
+            seen = self._discarded_seen.get((counter, reason), 0)
+            child = self.metrics.sessions_discarded.labels(self.site.id, counter, reason)
+            if n > seen:
+                child.inc(n - seen)
+            # A lower total means the tracker started again (site rebuilt by a reload): count from there.
+            self._discarded_seen[(counter, reason)] = n
+
     def service_completed(self, counter: str, duration_s: float) -> None:
         """Count one citizen served and record the service time."""
         self.metrics.served.labels(self.site.id, counter).inc()
@@ -87,7 +118,9 @@ class SitePublisher:
         sid = self.site.id
         for metric in (self.metrics.zone_people, self.metrics.zone_known, self.metrics.counter_staffed,
                        self.metrics.counter_state, self.metrics.camera_up, self.metrics.camera_last_frame,
-                       self.metrics.estimated_wait, self.metrics.camera_decode_mode):
+                       self.metrics.estimated_wait, self.metrics.camera_decode_mode,
+                       self.metrics.counter_session_seconds, self.metrics.camera_view_shift_ratio,
+                       self.metrics.camera_view_moved):
             for labels in list(_label_sets(metric)):
                 if labels and labels[0] == sid:
                     _remove(metric, labels)

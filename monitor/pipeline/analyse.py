@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,9 @@ class Analyser:
         self.detectors = detectors
         self.default_tiling = tiling
         self._tiled: dict[tuple[str, TilingConfig], Detector] = {}
+        # The inference worker and the API (a still picture of a file camera) share the models; backends are
+        # not safe to call from two threads at once.
+        self._lock = threading.Lock()
 
     def _detector(self, kind: str, tiling: TilingConfig | None) -> Detector:
         try:
@@ -54,7 +58,11 @@ class Analyser:
         return self._tiled[key]
 
     def analyse(self, items: list[tuple[CameraConfig, np.ndarray]]) -> list[Analysis]:
-        """Return one Analysis per (camera, frame), in order."""
+        """Return one Analysis per (camera, frame), in order (one call at a time)."""
+        with self._lock:
+            return self._analyse(items)
+
+    def _analyse(self, items: list[tuple[CameraConfig, np.ndarray]]) -> list[Analysis]:
         per_item: list[dict[str, Detections]] = [{} for _ in items]
         groups: dict[tuple[str, TilingConfig | None], list[int]] = {}
         for i, (cam, _) in enumerate(items):

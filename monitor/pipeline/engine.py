@@ -24,10 +24,13 @@ from ..privacy.evidence import EVIDENCE_DIR, EvidenceStore, record_evidence
 from ..reload import ReloadPlan, prune_series
 from ..schedule.calendar import SiteCalendar
 from ..sources import CameraSource, Frame, open_source
-from ..state.model import CameraReading, SiteSnapshot
+from ..state.model import CameraReading, SiteSnapshot, ViewReading
+from ..state.sessions import ServiceCompleted
 from ..state.tracker import SiteTracker
+from ..view.check import ViewMonitor
 from .align import next_sample_at
 from .analyse import Analyser
+from .events import SiteTick, TickFanout
 from .queue import SampleQueue
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ class CameraRuntime:
     last: LastSample | None = None
     errors_seen: dict[str, int] = field(default_factory=dict)
     reconnects_seen: int = 0
+    view: ViewReading | None = None  # the view check as last applied to the site's zones
 
 
 @dataclass
@@ -65,6 +69,7 @@ class SiteRuntime:
     publisher: SitePublisher
     lock: threading.Lock = field(default_factory=threading.Lock)
     snapshot: SiteSnapshot | None = None
+    completed: list[ServiceCompleted] = field(default_factory=list)  # since the last tick (for subscribers)
 
 
 class Engine:
@@ -89,6 +94,7 @@ class Engine:
         self.sites: dict[str, SiteRuntime] = {}
         self.cameras: dict[str, CameraRuntime] = {}
         self.evidence = EvidenceStore(cfg.service.state_dir / EVIDENCE_DIR)
+        self.views = ViewMonitor(cfg.service.state_dir)
         self.queue: SampleQueue[tuple[CameraRuntime, Frame]] = SampleQueue(
             per_camera=1, max_age=None, on_drop=self._dropped)
         self.scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4)},
@@ -99,6 +105,8 @@ class Engine:
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="inference", daemon=True)
         self.started_at: float | None = None
+        # Outputs that follow the clock (history, ...) subscribe here; see pipeline.events.
+        self.ticks = TickFanout(on_drop=lambda name: metrics.tick_subscriber_dropped.labels(name).inc())
         for site in cfg.sites:
             self._add_site(site)
 
@@ -154,6 +162,7 @@ class Engine:
             self._worker.join(timeout=30)
         for rt in self.cameras.values():
             rt.source.stop()
+        self.ticks.close()
         log.info("engine stopped")
 
     # -- hot reload ---------------------------------------------------------------------------------------------
@@ -216,6 +225,7 @@ class Engine:
                 else:
                     rt.site, rt.camera = site, cam
             self.sites, self.cameras = sites, cameras
+            self.views.retain(cameras)
             prune_series(self.metrics, cfg)
             if purge_changed and self.started_at is not None:
                 self._schedule_purge()
@@ -293,19 +303,34 @@ class Engine:
         """Analyse frames and feed the counts to their sites' trackers."""
         cams = [rt.camera for rt, _ in items]
         analyses = self.analyser.analyse([(cam, f.image) for cam, (_, f) in zip(cams, items, strict=True)])
+        views = [self._check_view(cam, frame, a.detections) for cam, (_, frame), a in zip(cams, items, analyses,
+                                                                                          strict=True)]
         now = self.clock()
         with self._lock:
-            for cam, (rt, frame), a in zip(cams, items, analyses, strict=True):
+            for cam, (rt, frame), a, view in zip(cams, items, analyses, views, strict=True):
                 if self.cameras.get(cam.id) is not rt or rt.camera is not cam:
                     continue  # removed or changed by a reload while this frame was analysed: its counts are stale
                 site = self.sites[rt.site.id]
+                moved = view is not None and view.moved is True
+                rt.view = view  # set with the zones' state, so a snapshot never shows one without the other
                 with site.lock:
-                    done = site.tracker.observe(rt.camera.id, frame.ts, a.counts)
+                    site.tracker.view_moved(cam.id, moved)
+                    # A moved view puts people in the wrong zones: its counts are left out, not counted wrong.
+                    done = [] if moved else site.tracker.observe(rt.camera.id, frame.ts, a.counts)
+                    site.completed.extend(done)
                 for s in done:
                     site.publisher.service_completed(s.counter, s.duration_s)
                 rt.last = LastSample(frame, a.detections, a.counts)
                 self.metrics.frames_sampled.labels(rt.site.id, rt.camera.id).inc()
                 self.metrics.sample_lag_seconds.observe(max(0.0, now - frame.ts))
+
+    def _check_view(self, cam: CameraConfig, frame: Frame, detections: dict[str, Detections]) -> ViewReading | None:
+        """Compare the sample with the camera's reference view (see monitor.view); never fails the sample."""
+        try:
+            return self.views.observe(cam, frame.image, frame.ts, detections.values())
+        except Exception:
+            log.exception("camera view check failed", extra={"camera": cam.id})
+            return self.views.reading(cam.id)
 
     # -- the state clock ----------------------------------------------------------------------------------------
 
@@ -314,6 +339,7 @@ class Engine:
         now_ts = self.clock()
         at = dt.datetime.fromtimestamp(now_ts, dt.UTC)
         snaps = []
+        ticks = []
         with self._lock:
             for site in self.sites.values():
                 for rt in self.cameras.values():
@@ -323,8 +349,10 @@ class Engine:
                             site.tracker.camera_health(rt.camera.id, reading)
                 with site.lock:
                     snap = self._configured(site, site.tracker.snapshot(at))
+                    completed, site.completed = site.completed, []
                 site.snapshot = snap
                 site.publisher.publish(snap)
+                notes: list[Any] = []
                 if self.alerts is not None:
                     try:
                         notes = self.alerts.process(snap)
@@ -334,6 +362,9 @@ class Engine:
                         record_evidence(self.evidence, self.loaded.config.service.evidence, site.config, notes,
                                         lambda cid: self._picture(cid, now_ts), now_ts)
                 snaps.append(snap)
+                ticks.append(SiteTick(snap, tuple(completed), tuple(notes or ())))
+        # Outside the lock, and only queued: a slow subscriber never holds up inference or the clock.
+        self.ticks.publish(ticks)
         return snaps
 
     @staticmethod
@@ -356,7 +387,8 @@ class Engine:
                 m.camera_errors.labels(sid, cid, reason).inc(n - seen)
                 rt.errors_seen[reason] = n
         error = str(st.last_error) if st.last_error is not None else None
-        return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, error, st.decode_mode)
+        return CameraReading(sid, cid, bool(st.up), st.last_frame_ts, st.reconnects, error, st.decode_mode,
+                             rt.view if rt.camera.view_check.enabled else None)
 
     # -- evidence -----------------------------------------------------------------------------------------------
 

@@ -39,6 +39,25 @@ class CounterReading:
     session_s: float | None  # how long the current service session has lasted, None if none
     served_total: int = 0
     mean_service_s: float | None = None
+    staff_zone: bool = True  # False: no staff zone watches it, staffing unknown, every visit counts as served
+    session_started_at: float | None = None  # unix time the open service started (identifies the session)
+    front_wait_s: float | None = None  # how long the citizen at the front has waited with no officer there
+    discarded: dict[str, int] = field(default_factory=dict)  # front visits not counted as served, by reason
+
+
+@dataclass(frozen=True)
+class ViewReading:
+    """The camera view check: how far the view moved from the reference taken when its zones were saved.
+
+    ``shift_ratio``: mean displacement of the frame corners / frame diagonal (1.0: the view no longer matches the
+    reference at all); None before the first comparison. ``moved`` None: no reference yet (unknown).
+    """
+
+    shift_ratio: float | None
+    moved: bool | None
+    threshold: float
+    reference_at: float | None  # unix time the reference was taken
+    checked_at: float | None  # unix time of the frame last compared
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class CameraReading:
     reconnects: int = 0
     error: str | None = None  # last error, 'reason: message' (e.g. 'timeout: no data for 6 s'); see `up`
     decode_mode: str | None = None
+    view: ViewReading | None = None  # None when the view check is off or before the first sample
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -15,7 +15,7 @@ from monitor.config.zone import ZoneConfig
 from monitor.schedule.calendar import SiteCalendar
 from monitor.state.counter import counter_state, is_present
 from monitor.state.model import CameraReading, CounterReading, SiteSnapshot, ZoneReading
-from monitor.state.sessions import ServiceCompleted, SessionTracker
+from monitor.state.sessions import DiscardReason, ServiceCompleted, SessionTracker
 from monitor.state.smoothing import MedianWindow
 
 
@@ -74,8 +74,10 @@ class SiteTracker:
         self._cameras: dict[str, CameraConfig] = {}
         self._zones: dict[str, _Zone] = {}
         self._health: dict[str, CameraReading] = {}
+        self._moved: set[str] = set()  # cameras whose view moved away from their zones (see view_moved)
         n = smoothing.service_history
         self._served: dict[str, int] = {c.id: 0 for c in site.counters}
+        self._discarded: dict[str, Counter[DiscardReason]] = {c.id: Counter() for c in site.counters}
         self._counter_durations: dict[str, deque[float]] = {c.id: deque(maxlen=n) for c in site.counters}
         self._site_durations: deque[float] = deque(maxlen=n)
         for cam in site.cameras:
@@ -101,12 +103,14 @@ class SiteTracker:
         """Record one sample (unix seconds ``t``) of a camera; return the service sessions it completed.
 
         Zones of the camera missing from ``counts`` were not measured in this sample and stay as they were.
+        Every zone's window takes the sample first, so a staff zone on the same camera as a counter's front
+        decides, from this very sample, whether the citizen there is being served.
         """
         with self._lock:
             cam = self._cameras.get(camera_id)
             if cam is None:
                 return []
-            events = []
+            fronts: list[tuple[_Zone, int]] = []
             for zcfg in cam.zones:
                 z = self._zones[zcfg.id]
                 if zcfg.id not in counts or (z.last_t is not None and t <= z.last_t):
@@ -117,11 +121,26 @@ class SiteTracker:
                 z.window.add(n)
                 z.raw, z.last_t = n, t
                 if z.sessions is not None:
-                    done = z.sessions.update(t, n >= 1)
-                    if done is not None:
-                        self._record(done)
-                        events.append(done)
+                    fronts.append((z, n))
+            events = []
+            for z, n in fronts:
+                assert z.sessions is not None and z.cfg.counter is not None
+                before = Counter(z.sessions.discarded)
+                done = z.sessions.update(t, n >= 1, self._staffed_at(z.cfg.counter, t))
+                self._discarded.setdefault(z.cfg.counter, Counter()).update(z.sessions.discarded - before)
+                if done is not None:
+                    self._record(done)
+                    events.append(done)
             return events
+
+    def _staffed_at(self, counter: str, t: float) -> bool | None:
+        """Return whether an officer is at the counter at ``t``; True for a counter no staff zone watches."""
+        staff = [z for z in self._zones.values() if z.cfg.kind == "staff" and z.cfg.counter == counter]
+        if not staff:
+            return True  # nothing can tell: every front occupation is a service (counter shows staff_zone: false)
+        values = [z.window.value() if z.last_t is not None and 0 <= t - z.last_t <= z.stale_limit_s else None
+                  for z in staff]
+        return _any_present(values)
 
     def _record(self, done: ServiceCompleted) -> None:
         if done.counter in self._served:
@@ -134,6 +153,14 @@ class SiteTracker:
         with self._lock:
             if camera_id in self._cameras:
                 self._health[camera_id] = reading
+
+    def view_moved(self, camera_id: str, moved: bool) -> None:
+        """Mark a camera's view as moved away from its zones (they read unknown), or back in place."""
+        with self._lock:
+            if moved:
+                self._moved.add(camera_id)
+            else:
+                self._moved.discard(camera_id)
 
     def reset_camera(self, camera_id: str, camera: CameraConfig | None = None) -> None:
         """Forget the windows, last samples and open sessions of a camera's zones.
@@ -155,7 +182,7 @@ class SiteTracker:
 
     def _zone_reading(self, z: _Zone, now_ts: float) -> ZoneReading:
         age = None if z.last_t is None else max(0.0, now_ts - z.last_t)
-        fresh = age is not None and age <= z.stale_limit_s
+        fresh = age is not None and age <= z.stale_limit_s and z.camera.id not in self._moved
         return ZoneReading(site=self.site.id, camera=z.camera.id, zone=z.cfg.id, kind=z.cfg.kind,
                            counter=z.cfg.counter, value=z.window.value() if fresh else None,
                            raw=z.raw if fresh else None, age_s=age)
@@ -165,6 +192,9 @@ class SiteTracker:
         mine = [r for r in readings.values() if r.counter == counter_id]
         staff = [r.value for r in mine if r.kind == "staff"]
         service = [r for r in mine if r.kind == "service"]
+        # A counter no staff zone watches cannot tell an officer from none: its staffing stays unknown and every
+        # front occupation counts as a service (staff_zone false in the status says so).
+        has_staff_zone = any(z.cfg.kind == "staff" and z.cfg.counter == counter_id for z in self._zones.values())
         staffed = _any_present(staff)
         front = _sum_known(r.value for r in service) if service else None
         queues = [r for r in mine if r.kind == "queue"] or [
@@ -172,15 +202,22 @@ class SiteTracker:
         waiting = _sum_known(r.value for r in queues)
         # No service zone: nobody can be seen at the front, so the counter is never "serving" (documented).
         state = counter_state(open_, staffed, front if service else 0.0, waiting)
-        session_s = None
+        session_s = started = waiting_s = None
         if service and all(r.value is not None for r in service):  # unknown while any front camera is stale
-            lengths = [s.session_s() for r in service if (s := self._zones[r.zone].sessions) is not None]
-            session_s = max((x for x in lengths if x is not None), default=None)
+            trackers = [s for r in service if (s := self._zones[r.zone].sessions) is not None]
+            open_sessions = [(s.session_s(), s.session_started_at()) for s in trackers
+                             if s.session_s() is not None]
+            if open_sessions:
+                session_s, started = max(open_sessions, key=lambda x: x[0] or 0.0)
+            waits = [w for s in trackers if (w := s.waiting_s()) is not None]
+            waiting_s = max(waits) if waits else None
         durations = self._counter_durations.get(counter_id, ())
         return CounterReading(site=self.site.id, counter=counter_id, name=name, staffed=staffed, state=state,
                               front_people=front, session_s=session_s,
                               served_total=self._served.get(counter_id, 0),
-                              mean_service_s=sum(durations) / len(durations) if durations else None)
+                              mean_service_s=sum(durations) / len(durations) if durations else None,
+                              staff_zone=has_staff_zone, session_started_at=started, front_wait_s=waiting_s,
+                              discarded={str(k): n for k, n in self._discarded.get(counter_id, Counter()).items()})
 
     def _estimated_wait(self, r: ZoneReading, counters: dict[str, CounterReading]) -> float | None:
         """Little's law: people waiting x mean recent service time / staffed counters serving this queue."""

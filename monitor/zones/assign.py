@@ -12,6 +12,7 @@ from monitor.detect.detections import Detections
 
 from .anchors import anchor_points
 from .geometry import Polygon
+from .roles import apply_roles
 
 
 @lru_cache(maxsize=4096)
@@ -26,10 +27,12 @@ def zone_polygon(zone: ZoneConfig) -> Polygon:
 
 
 def zone_masks(dets: Mapping[str, Detections], zones: Sequence[ZoneConfig]) -> dict[str, np.ndarray]:
-    """Return, per zone id, a bool mask over the detections of the zone's count_mode kind that lie inside it.
+    """Return, per zone id, a bool mask over the detections of the zone's count_mode kind that the zone counts.
 
-    A zone whose kind ('person' or 'head') has no entry in ``dets`` was not measured in this frame and is left
-    out of the result (unknown, not zero). Zones may overlap: a person inside two zones is in both masks.
+    A detection is in a zone when its anchor point lies inside the polygon; person detections then go through
+    the one-person-one-role rule (``monitor.zones.roles``): a citizen whose feet stand in a service or queue zone
+    is not also an officer in a staff zone, and so on. A zone whose kind ('person' or 'head') has no entry in
+    ``dets`` was not measured in this frame and is left out of the result (unknown, not zero).
     """
     out: dict[str, np.ndarray] = {}
     anchors: dict[tuple[str, str], np.ndarray] = {}  # several zones often share a kind and an anchor
@@ -41,6 +44,13 @@ def zone_masks(dets: Mapping[str, Detections], zones: Sequence[ZoneConfig]) -> d
         if key not in anchors:
             anchors[key] = anchor_points(kind_dets, key[1])
         out[zone.id] = zone_polygon(zone).contains(anchors[key], kind_dets.frame_size)
+    persons = dets.get("person")
+    if persons is not None:
+        feet = anchors.get(("person", "feet"))
+        if feet is None:
+            feet = anchor_points(persons, "feet")
+        person_zones = [z for z in zones if z.count_mode == "person"]
+        out.update(apply_roles(persons, person_zones, {z.id: out[z.id] for z in person_zones}, feet))
     return out
 
 
@@ -48,7 +58,7 @@ def count_zones(dets: Mapping[str, Detections], zones: Sequence[ZoneConfig]) -> 
     """Return people per zone id: detections of the zone's count_mode kind whose anchor point is inside it.
 
     ``dets`` maps a kind ('person', 'head') to that model's detections of one frame. A zone whose kind is
-    missing is omitted (not counted this frame). Overlapping zones each count a person standing in both.
+    missing is omitted (not counted this frame). Persons follow the one-person-one-role rule (``zone_masks``).
 
     >>> import numpy as np; from monitor.config import ZoneConfig
     >>> d = Detections(np.array([[0, 0, 10, 10]], np.float32), np.ones(1, np.float32), np.zeros(1, np.int32),

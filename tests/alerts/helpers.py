@@ -42,7 +42,8 @@ def snap(at: dt.datetime, *, open: bool = True, queue: float | None = 0.0, staff
                                     None if queue is None else int(queue), 0.0)}
     counter = CounterReading(site, "desk-1", "Quầy 1", staffed, None if staffed is None else
                              ("serving" if staffed and front else "idle_staffed" if staffed else "unstaffed"),
-                             front, session, served)
+                             front, session, served,
+                             session_started_at=None if session is None else at.timestamp() - session)
     camera = CameraReading(site, "hall-1", camera_up, at.timestamp() if camera_up else None)
     return SiteSnapshot(site, at, open, zones, {"desk-1": counter}, {"hall-1": camera})
 

@@ -110,6 +110,59 @@ def test_long_service_uses_session_length() -> None:
     assert out[0][1].summary_en == "One citizen at counter 'Quầy 1' (Phường Cốc Lếu) for 12 minutes"
 
 
+def _session_run(lengths_and_gaps: list[tuple[int, int]], **rule: Any) -> list[tuple[float, Any]]:
+    """Feed back-to-back sessions of the given lengths (minutes), each followed by a gap (minutes, may be 0)."""
+    engine = AlertEngine(make_site([{"kind": "long_service", "counter": "desk-1", "for": "12m", **rule}]))
+    out: list[tuple[float, Any]] = []
+    m = 0.0
+    for length, gap in lengths_and_gaps:
+        start = m
+        while m < start + length:
+            out += [(m, n) for n in engine.evaluate(snap(TUESDAY_8AM + minutes(m), session=(m - start) * 60))]
+            m += 0.5
+        for _ in range(int(gap * 2)):
+            out += [(m, n) for n in engine.evaluate(snap(TUESDAY_8AM + minutes(m), session=None))]
+            m += 0.5
+    return out
+
+
+def test_long_service_fires_once_per_session_and_resolves_when_it_ends() -> None:
+    # Three long sessions; the next citizen arrives half a minute after the previous one leaves, well within the
+    # default clear_after (1 m): each session still gets its own firing and resolution.
+    out = _session_run([(14, 0.5), (13, 0.5), (20, 1)])
+    assert statuses(out) == [(12, "firing", 0), (14, "resolved", 1), (26.5, "firing", 0), (27.5, "resolved", 1),
+                             (40, "firing", 0), (48, "resolved", 1)]
+    firings = [n for _, n in out if n.status == "firing"]
+    assert len({n.key for _, n in out}) == 6
+    assert [n.values["for_s"] for n in firings] == [720.0] * 3
+    assert firings[0].values["counter"] == "desk-1" and firings[0].values["session_s"] == 720.0
+    resolved = [n for _, n in out if n.status == "resolved"]
+    # Each resolution ends at its session's last sample and reports the session's full length.
+    assert [n.values["session_s"] for n in resolved] == [13.5 * 60, 12.5 * 60, 19.5 * 60]
+    assert resolved[0].ends_at == (TUESDAY_8AM + minutes(13.5)).timestamp()
+    assert {n.reason for n in resolved} == {"ended"}
+
+
+def test_long_service_a_short_session_between_long_ones_stays_silent() -> None:
+    out = _session_run([(13, 0.5), (5, 0.5), (13, 1)])
+    assert [s for _, s, _ in statuses(out)] == ["firing", "resolved", "firing", "resolved"]
+
+
+def test_long_service_repeats_within_one_session_and_closing_resolves() -> None:
+    out = _session_run([(50, 1)], repeat_every="15m")
+    assert statuses(out) == [(12, "firing", 0), (27, "firing", 1), (42, "firing", 2), (50, "resolved", 3)]
+    engine = AlertEngine(make_site([{"kind": "long_service", "counter": "desk-1", "for": "12m"}]))
+    events = run(engine, TUESDAY_8AM, [(0, {"session": 0.0})], until_min=5)
+    assert events == []
+    lunch = TUESDAY_8AM.replace(hour=11, minute=0)
+    events = []
+    for m in range(0, 40):
+        at = lunch + minutes(m)
+        events += [(m, n) for n in engine.evaluate(snap(at, session=m * 60.0, open=m < 30))]
+    assert statuses(events) == [(12, "firing", 0), (30, "resolved", 1)]
+    assert events[1][1].reason == "closed"
+
+
 @pytest.mark.parametrize("waiting,expected", [
     ({"queue": 0, "front": 0}, []),
     ({"queue": 3, "front": 0}, [(15.0, "firing", 0)]),

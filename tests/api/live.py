@@ -22,6 +22,7 @@ from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 from monitor.redact import REDACTOR
 from monitor.reload import Reloader, access_secrets, load_file_tokens
+from monitor.reports.service import ReportService
 
 BUS = "package://ultralytics/assets/bus.jpg"
 ZIDANE = "package://ultralytics/assets/zidane.jpg"
@@ -85,6 +86,9 @@ def live_service(config_path: Path, detectors: dict[str, Detector], start: bool 
     alerts = AlertService(loaded.config.sites, loaded.config.service.state_dir, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
     services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens)
+    reports = ReportService(loaded, metrics)
+    reports.attach(engine, alerts)
+    services.extra["reports"] = reports
     services.reload = Reloader(services, config_path)
     if start:
         alerts.start()
@@ -93,6 +97,7 @@ def live_service(config_path: Path, detectors: dict[str, Detector], start: bool 
         yield Live(services, engine, alerts, create_app(services), config_path)
     finally:
         engine.stop()
+        reports.stop()
         alerts.close()
 
 

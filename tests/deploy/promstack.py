@@ -265,11 +265,11 @@ class Alertmanager:
 
 
 def test_prometheus_dir(dest: Path, monitor_targets: list[str], alertmanager: str, *, interval: str = "1s",
-                        overrides: list[dict[str, Any]] | None = None, alert_for: str | None = None) -> Path:
-    """Copy deploy/prometheus to dest with the test's targets, short intervals and threshold overrides.
+                        alert_for: str | None = None) -> Path:
+    """Copy deploy/prometheus to dest with the test's targets and short intervals.
 
     Only what a test must change is changed: scrape/evaluation intervals, rule group intervals, the target
-    files, threshold overrides inserted where thresholds.yml says to, and (optionally) every alert's `for`.
+    files and (optionally) every alert's `for`. Thresholds come from the service's own metrics.
     """
     shutil.copytree(PROM_DIR, dest, ignore=shutil.ignore_patterns("tests"))
     cfg = (dest / "prometheus.yml").read_text(encoding="utf-8")
@@ -282,14 +282,6 @@ def test_prometheus_dir(dest: Path, monitor_targets: list[str], alertmanager: st
                       flags=re.M)
         if alert_for is not None:
             text = re.sub(r"^(\s+)for: \S+$", rf"\1for: {alert_for}", text, flags=re.M)
-        if overrides and path.name == "thresholds.yml":
-            marker = "      # --- per-zone overrides: end ---"
-            assert marker in text, "thresholds.yml lost its override markers"
-            extra = "".join(f"      - record: onestop:queue_alert_threshold_override:people\n"
-                            f"        expr: vector({o['people']})\n"
-                            f"        labels: {json.dumps({'site': o['site'], 'zone': o['zone']})}\n"
-                            for o in overrides)
-            text = text.replace(marker, extra + marker)
         path.write_text(text, encoding="utf-8")
     return dest
 

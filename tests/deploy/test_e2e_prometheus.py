@@ -48,9 +48,9 @@ def service_config(receiver: WebhookReceiver, dead_rtsp_port: int) -> dict[str, 
     """The clip's room as a one-stop office open around the clock.
 
     Checked on frames of the clip: people walk in one at a time and stand at the high table (x 0.5-0.7) with
-    their feet low in the frame (y 0.8-0.9) and their head at the top (y < 0.15). So the table is counter
-    'table': its front zone takes the feet, its staff zone the head, and one person there makes it 'serving'.
-    Counter 'desk-2' watches an empty corner (always unstaffed), the whole floor is a queue zone, and camera
+    their feet low in the frame (y 0.8-0.9). So the table is counter 'table': its front zone takes the feet; its
+    officer is seen by a second camera (camera 'seat', always staffed), and one person at the table makes it
+    'serving'. Counter 'desk-2' watches an empty corner (always unstaffed), the whole floor is a queue zone, and camera
     'gone' points at a closed loopback port (always down).
     """
     return {
@@ -62,14 +62,19 @@ def service_config(receiver: WebhookReceiver, dead_rtsp_port: int) -> dict[str, 
             "cameras": [
                 {"id": "hall", "url": str(ONE_BY_ONE), "realtime": True, "loop": True, "sample_every": "1s",
                  "zones": [
-                     {"id": "floor", "kind": "queue", "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]]},
+                     # The whole room, counting everyone (shared: outside the one-role rule), so the queue
+                     # figures have people in them: nobody in this clip queues apart from the table.
+                     {"id": "floor", "kind": "queue", "shared": True, "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]]},
                      {"id": "table-front", "kind": "service", "counter": "table",
                       "polygon": [[0.35, 0.55], [0.85, 0.55], [0.85, 1], [0.35, 1]]},
-                     {"id": "table-staff", "kind": "staff", "counter": "table",
-                      "polygon": [[0.35, 0], [0.85, 0], [0.85, 0.5], [0.35, 0.5]]},
                      {"id": "desk-2-staff", "kind": "staff", "counter": "desk-2",
                       "polygon": [[0, 0], [0.1, 0], [0.1, 0.25], [0, 0.25]]},
                  ]},
+                # Nobody ever sits behind the clip's table: a second camera watches the table's officer seat,
+                # Ultralytics' zidane.jpg with a man standing in it, so services happen (they need an officer).
+                {"id": "seat", "url": "package://ultralytics/assets/zidane.jpg", "sample_every": "1s",
+                 "zones": [{"id": "table-staff", "kind": "staff", "counter": "table",
+                            "polygon": [[0.6, 0], [1, 0], [1, 1], [0.6, 1]]}]},
                 {"id": "gone", "url": f"rtsp://127.0.0.1:{dead_rtsp_port}/gone", "sample_every": "1s"},
             ],
             "alerts": {
@@ -122,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # A second, dead target of the job: the "monitor down" alert then has something to say.
         targets = [f"127.0.0.1:{service.port}", f"127.0.0.1:{free_port()}"]
         prom_dir = test_prometheus_dir(tmp / "prometheus", targets, f"127.0.0.1:{am.port}", interval="1s",
-                                       overrides=[{"site": SITE, "zone": "floor", "people": 1}], alert_for="0s")
+                                       alert_for="0s")
         prom = Prometheus(prom_dir, tmp).start()
         s = Stack(service, prom, receiver, started)
         # Two completed services seen by Prometheus (a rate needs the second), then a moment at which
@@ -202,13 +207,14 @@ def test_recorded_figures_are_plausible(stack: Stack):
         assert math.isfinite(value), (expr, value)
         return value
 
-    assert 0 < one('onestop_counter:staffed:ratio_today{counter="table"}') < 1
+    assert 0.5 < one('onestop_counter:staffed:ratio_today{counter="table"}') <= 1  # the seat camera's officer
     assert one('onestop_counter:staffed:ratio_today{counter="desk-2"}') == 0
     open_today = one('onestop_counter:open_seconds:today{counter="table"}')
     assert 0.5 * (at - stack.started) < open_today <= at - stack.started + 30
     assert one('onestop_counter:served:today{counter="table"}') >= 1
     assert one(f'onestop_site:queue_people:max_today{{site="{SITE}", province="{PROVINCE}"}}') >= 1
-    assert one('onestop_zone:queue_alert_threshold:people{zone="floor"}') == 1  # the test's override
+    assert one('onestop_zone:queue_alert_threshold:people{zone="floor"}') == 1  # the service's long_queue rule
+    assert one('onestop_counter_long_service_threshold_seconds{counter="table"}') == 5
     assert 0 < one('onestop_zone:queue_above_threshold:ratio_1d{zone="floor"}') <= 1
     assert one('onestop_camera:up:ratio_1d{camera="gone"}') == 0
     assert one('onestop_camera:up:ratio_1d{camera="hall"}') > 0.9

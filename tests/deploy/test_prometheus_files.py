@@ -58,8 +58,8 @@ def test_unit_tests_cover_every_rule():
 
 
 def test_rules_only_read_series_that_exist():
-    """Every name a rule reads is exported by the service, recorded by a rule, or a threshold override."""
-    known = exported_names() | recorded_names() | {"onestop:queue_alert_threshold_override:people"}
+    """Every name a rule reads is exported by the service or recorded by a rule (thresholds included)."""
+    known = exported_names() | recorded_names()
     unknown = {(e.where, n) for e in rule_exprs() for n in series_names(e.expr) if n not in known}
     assert not unknown, f"rules read series nobody writes: {sorted(unknown)}"
 
@@ -68,7 +68,13 @@ def test_rules_only_read_series_that_exist():
     ("recording.yml", "25200", "0", "today counted from UTC midnight instead of Vietnam's"),
     ("recording.yml", "onestop_site_open == 1", "onestop_site_open >= 0", "queues counted when closed"),
     ("alerting.yml", "for: 15m", "for: 5m", "unstaffed counters alerted too early"),
-    ("thresholds.yml", "vector(5)", "vector(4)", "another default threshold"),
+    ("alerting.yml", ">= on (site, counter) group_left () onestop_counter_long_service_threshold_seconds",
+     "> on (site, counter) group_left () onestop_counter_long_service_threshold_seconds",
+     "long service alerted later than the service does"),
+    ("recording.yml", "max by (site, zone) (onestop_zone_queue_threshold)", "vector(5)",
+     "a fixed threshold instead of the service's"),
+    ("alerting.yml", "onestop_camera_view_moved == 1", "onestop_camera_view_moved >= 0",
+     "cameras shifted under their threshold alerted as moved"),
 ])
 def test_unit_tests_catch_a_broken_rule(tmp_path: Path, file: str, old: str, new: str, why: str):
     rules_dir = tmp_path / "rules"
@@ -91,6 +97,7 @@ def test_alertmanager_config_is_valid():
 @pytest.mark.parametrize(("labels", "receiver"), [
     (["alertname=OnestopCameraDown", "kind=camera_down", "site=a", "province=Hà Nội"], "it-operations"),
     (["alertname=OnestopMonitorDown", "kind=monitor_down"], "it-operations"),
+    (["alertname=OnestopCameraMoved", "kind=camera_moved", "site=coc-leu", "province=Lào Cai"], "it-operations"),
     (["alertname=OnestopLongQueue", "kind=long_queue", "site=coc-leu", "province=Lào Cai"], "lao-cai-office"),
     (["alertname=OnestopCounterUnstaffed", "kind=counter_unstaffed", "province=Hà Nội"], "supervisors"),
 ])
@@ -105,5 +112,5 @@ def test_alert_names_match_the_service_webhooks():
     from monitor.alerts.payloads import _ALERTNAMES
 
     ours = {r["alert"]: r["labels"]["kind"] for r in rules() if "alert" in r}
-    for kind in ("long_queue", "counter_unstaffed", "long_service", "camera_down"):
+    for kind in ("long_queue", "counter_unstaffed", "long_service", "camera_down", "camera_moved"):
         assert ours.get(_ALERTNAMES[kind]) == kind

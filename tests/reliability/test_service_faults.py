@@ -201,8 +201,9 @@ def test_every_fault_is_seen_counted_logged_and_recovered(world: World,
           f"threads {threads1} -> {threads2}")
     # Bounded: the 50 MB bodies were never held whole; reconnects leave no buffer and no thread behind.
     # The first phase also warms decoders and pools (908 -> 1000 MiB here on a quiet machine, 1143 -> 1270 on a
-    # loaded one); a leak shows in the second comparison, over two equal bursts.
-    assert rss1 - rss0 < 200 * 2**20 and rss2 - rss1 < 40 * 2**20
+    # loaded one, 932 -> 1138 and 908 -> 1170 with five other jobs on the two cores); a leak shows in the second
+    # comparison, over two equal bursts.
+    assert rss1 - rss0 < 320 * 2**20 and rss2 - rss1 < 40 * 2**20
 
     # A clear warning line per outage: the camera, its redacted URL, the reason label.
     warnings = [r["msg"] for r in log_records(svc) if r.get("level") == "warning" and "msg" in r]

@@ -111,3 +111,54 @@ def test_bad_parameters(kw):
     args = {"sample_every": 2.0, "gap": 2, "min_session": 10.0, "history": 20, **kw}
     with pytest.raises(ValueError):
         SessionTracker("desk-1", **args)
+
+
+# --- service needs an officer ----------------------------------------------------------------------------------
+
+def run_staffed(samples, min_session=10.0, start=1000.0):
+    """Feed (t offset, occupied, staffed) samples; return the tracker and its events."""
+    tr = SessionTracker("desk-1", EVERY, gap=2, min_session=min_session)
+    events = [ev for t, occ, staffed in samples if (ev := tr.update(start + t, occ, staffed)) is not None]
+    return tr, events
+
+
+def visit(t0, t1, staffed):
+    return [(float(t), True, staffed) for t in range(int(t0), int(t1) + 1, int(EVERY))]
+
+
+LEAVES = [(100.0, False, False), (102.0, False, False), (104.0, False, False)]
+
+
+def test_a_citizen_at_an_empty_counter_waits_and_is_not_served():
+    tr, events = run_staffed(visit(0, 30, False) + LEAVES)
+    assert events == [] and tr.served_total == 0
+    assert tr.discarded == {"no_officer": 1}
+
+
+def test_service_starts_when_the_officer_arrives_and_the_wait_before_is_kept():
+    samples = visit(0, 10, False) + visit(12, 40, True)
+    tr, _ = run_staffed(samples[:6])  # 0..10 s, no officer yet
+    assert tr.waiting_s() == 10.0 and tr.session_s() is None and tr.session_started_at() is None
+    tr, events = run_staffed(samples + LEAVES)
+    assert events == [ServiceCompleted("desk-1", 28.0, 1040.0, waited_s=12.0)]
+    assert tr.discarded == {}
+
+
+def test_the_officer_leaving_mid_service_does_not_cut_it():
+    tr, events = run_staffed(visit(0, 10, True) + visit(12, 30, False) + LEAVES)
+    assert [e.duration_s for e in events] == [30.0]
+
+
+def test_unknown_staffing_throughout_is_its_own_reason_and_short_visits_are_passers_by():
+    tr, _ = run_staffed(visit(0, 30, None) + LEAVES)
+    assert tr.discarded == {"staff_unknown": 1} and tr.served_total == 0
+    tr, _ = run_staffed(visit(0, 6, False) + LEAVES)
+    assert tr.discarded == {"too_short": 1}
+    # Served, but for less than min_session once the officer came.
+    tr, _ = run_staffed(visit(0, 20, False) + visit(22, 26, True) + LEAVES)
+    assert tr.discarded == {"too_short": 1} and tr.served_total == 0
+
+
+def test_session_identity_is_its_start():
+    tr, _ = run_staffed(visit(0, 20, True))
+    assert tr.session_started_at() == 1000.0 and tr.session_s() == 20.0

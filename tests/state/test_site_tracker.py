@@ -277,3 +277,49 @@ def test_snapshot_needs_an_aware_time_and_changes_nothing():
         tr.snapshot(dt.datetime(2026, 12, 1, 9, 0))
     a, b = tr.snapshot(at(T0 + 1)), tr.snapshot(at(T0 + 1))
     assert a == b
+
+
+# --- service needs an officer (counters with a staff zone) -------------------------------------------------------
+
+def test_a_front_visit_without_an_officer_is_waiting_not_served():
+    tr = tracker()
+    events = serve(tr, hall, T0, 30, staff=0)
+    assert events == []
+    snap = tr.snapshot(at(T0 + 36))
+    c = snap.counters["desk-1"]
+    assert (c.served_total, c.session_s, c.staff_zone) == (0, None, True)
+    assert c.discarded == {"no_officer": 1}
+    # While the citizen stands there the counter says so, with how long they have waited.
+    tr = tracker()
+    for s in range(0, 22, 2):
+        hall(tr, T0 + s, staff=0, front=1)
+    c = tr.snapshot(at(T0 + 20)).counters["desk-1"]
+    assert c.state == "waiting_unstaffed" and c.front_wait_s == 20.0 and c.session_s is None
+
+
+def test_officer_on_another_camera_makes_the_service():
+    tr = tracker(HALL, SIDE)
+    # desk-1's officer is seen by the side camera only; the hall camera sees the citizen at the front.
+    for s in range(0, 32, 2):
+        tr.observe("side", T0 + s, {"desk-1-staff-side": 1 if s >= 10 else 0})
+        hall(tr, T0 + s, front=1)
+    events = []
+    for s in (32, 34, 36):
+        tr.observe("side", T0 + s, {"desk-1-staff-side": 1})
+        events += hall(tr, T0 + s, front=0)
+    # The median window (3 samples) sees the officer from t=12; the service runs from there to t=30.
+    assert [(e.duration_s, e.waited_s) for e in events] == [(18.0, 12.0)]
+
+
+def test_a_counter_without_staff_zone_counts_every_visit_and_says_so():
+    front_only = CameraConfig(id="front", url="rtsp://127.0.0.1:8554/f", sample_every=2, zones=[
+        z("desk-3-front", "service", "desk-3")])
+    tr = tracker(front_only)
+    events = []
+    for s in range(0, 22, 2):
+        events += tr.observe("front", T0 + s, {"desk-3-front": 1})
+    for s in (22, 24, 26):
+        events += tr.observe("front", T0 + s, {"desk-3-front": 0})
+    assert [e.duration_s for e in events] == [20.0]
+    c = tr.snapshot(at(T0 + 26)).counters["desk-3"]
+    assert c.staff_zone is False and c.staffed is None and c.served_total == 1

@@ -13,8 +13,8 @@ def dets(boxes, kind="person", size=(100, 100), keypoints=None):
 
 
 def keypoints(**points):
-    """Return one person's (17, 3) keypoints; names: nose, leye, reye, lear, rear, lhip, rhip."""
-    index = {"nose": 0, "leye": 1, "reye": 2, "lear": 3, "rear": 4, "lhip": 11, "rhip": 12}
+    """Return one person's (17, 3) keypoints; names: nose, leye, reye, lear, rear, lhip, rhip, lankle, rankle."""
+    index = {"nose": 0, "leye": 1, "reye": 2, "lear": 3, "rear": 4, "lhip": 11, "rhip": 12, "lankle": 15, "rankle": 16}
     out = np.zeros((17, 3), np.float32)
     for name, (x, y, c) in points.items():
         out[index[name]] = (x, y, c)

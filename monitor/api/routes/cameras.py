@@ -7,11 +7,13 @@ import json
 import logging
 import time
 
+import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from ...annotate import annotate, encode_jpeg
+from ...annotate import annotate, blur_regions, encode_jpeg
 from ..deps import Principal, Services, get_services, require
 from ..schemas import CameraOut
+from .samples import FrameQ, Stills, TimeQ, get_stills, resolve_sample
 from .status import camera_out
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
@@ -40,20 +42,26 @@ def list_cameras(services: Services = Depends(get_services),
                        404: {"description": "unknown camera or no frame yet"}})
 def snapshot(camera_id: str, raw: bool = Query(False, description="Unblurred (admin, and only if the config "
                                                                  "allows raw snapshots)"),
+             annotated: bool = Query(True, description="Zones and boxes drawn in; false: the (blurred) picture "
+                                                       "alone, for drawing over it in the browser"),
+             t: TimeQ = None, frame: FrameQ = None,
              services: Services = Depends(get_services),
-             who: Principal = Depends(require("viewer"))) -> Response:
+             who: Principal = Depends(require("viewer")), stills: Stills = Depends(get_stills)) -> Response:
     """Return the camera's last analysed frame with zones and boxes; persons blurred unless raw is allowed."""
     rt = services.engine.cameras.get(camera_id)
     if rt is None:
         raise HTTPException(404, f"unknown camera {camera_id!r}")
     if raw and not (services.config.config.service.allow_raw_snapshots and who.role == "admin"):
         raise HTTPException(403, "raw snapshots need the admin role and service.allow_raw_snapshots: true")
-    last = rt.last
-    if last is None:
-        raise HTTPException(404, "no frame sampled yet")
-    image = annotate(last.frame.image, last.detections.values(), rt.camera.zones, last.counts, blur=not raw)
+    last, _ = resolve_sample(services, rt, t, frame, stills)
+    if annotated:
+        image = annotate(last.frame.image, last.detections.values(), rt.camera.zones, last.counts, blur=not raw)
+    else:
+        dets = [d.xyxy for d in last.detections.values() if len(d)]
+        image = last.frame.image if raw else blur_regions(last.frame.image, np.concatenate(dets) if dets
+                                                          else np.zeros((0, 4), np.float32))
     # Citizens' images are personal data: every view is recorded (who, when, which camera, raw or not).
     access_log.info(json.dumps({"event": "snapshot_view", "who": who.name, "camera": camera_id, "raw": raw,
-                                "at": dt.datetime.now(dt.UTC).isoformat()}))
+                                "t": t, "at": dt.datetime.now(dt.UTC).isoformat()}))
     return Response(encode_jpeg(image), media_type="image/jpeg",
                     headers={"Cache-Control": "no-store", "X-Frame-Timestamp": f"{last.frame.ts:.3f}"})

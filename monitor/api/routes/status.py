@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from ...state.model import SiteSnapshot
+from ...state.model import SiteSnapshot, ViewReading
 from ..deps import Principal, Services, get_services, require
-from ..schemas import CameraOut, CounterOut, SiteOut, StatusOut, ZoneOut
+from ..schemas import CameraOut, CounterOut, SiteOut, StatusOut, ViewOut, ZoneOut
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 
@@ -19,7 +19,8 @@ def site_out(services: Services, snap: SiteSnapshot) -> SiteOut:
                      age_s=z.age_s, stale=z.value is None, estimated_wait_s=z.estimated_wait_s)
              for z in snap.zones.values()]
     counters = [CounterOut(id=c.counter, name=c.name, staffed=c.staffed, state=c.state, front_people=c.front_people,
-                           session_s=c.session_s, served_total=c.served_total, mean_service_s=c.mean_service_s)
+                           session_s=c.session_s, served_total=c.served_total, mean_service_s=c.mean_service_s,
+                           staff_zone=c.staff_zone, front_wait_s=c.front_wait_s, discarded=c.discarded)
                 for c in snap.counters.values()]
     cams = {c.id: c for c in site.cameras}
     cameras = [camera_out(cams[c.camera], c, now, site.id) for c in snap.cameras.values() if c.camera in cams]
@@ -34,7 +35,16 @@ def camera_out(cam: object, reading: object, now: float, site_id: str) -> Camera
                      last_frame_ts=last, last_frame_age_s=None if last is None else max(0.0, now - last),
                      reconnects=reading.reconnects, error=reading.error,  # type: ignore[attr-defined]
                      decode_mode=reading.decode_mode,  # type: ignore[attr-defined]
-                     sample_every_s=cam.sample_every, zones=[z.id for z in cam.zones])  # type: ignore[attr-defined]
+                     sample_every_s=cam.sample_every, zones=[z.id for z in cam.zones],  # type: ignore[attr-defined]
+                     view=view_out(getattr(reading, "view", None)))
+
+
+def view_out(view: ViewReading | None) -> ViewOut | None:
+    """Build the view check's response model (None: the check is off)."""
+    if view is None:
+        return None
+    return ViewOut(shift_ratio=view.shift_ratio, moved=view.moved, threshold=view.threshold,
+                   reference_at=view.reference_at, checked_at=view.checked_at)
 
 
 @router.get("/status", response_model=StatusOut, summary="State of every site, counter, zone and camera")

@@ -1,0 +1,84 @@
+"""Console pages without a browser: one complete text catalogue, no inline script, security headers, redirects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from monitor.api.app import create_app
+from monitor.api.deps import Services
+from monitor.config import AppConfig, LoadedConfig, SiteConfig
+from monitor.console.i18n import LANGUAGES, TEXTS, texts
+from monitor.metrics import Metrics
+from monitor.state.model import COUNTER_STATES
+
+CONSOLE = Path(__file__).resolve().parents[2] / "monitor" / "console"
+SCRIPTS = sorted((CONSOLE / "static" / "js").glob("*.js"))
+TEMPLATES = sorted((CONSOLE / "templates").glob("*.html"))
+
+
+def app_client() -> TestClient:
+    site = SiteConfig.model_validate({"id": "s", "name": "n"})
+    return TestClient(create_app(Services(config=LoadedConfig(AppConfig(sites=[site]), None), metrics=Metrics(),
+                                          engine=None)))
+
+
+def test_every_text_used_is_in_the_catalogue_in_both_languages():
+    used: set[str] = set()
+    for js in SCRIPTS:
+        used |= set(re.findall(r'\btr\("([a-z_]+)"', js.read_text()))
+    for page in TEMPLATES:
+        used |= set(re.findall(r"\bt\.([a-z_]+)", page.read_text()))
+    # Keys built from data: every state, zone kind, anchor, counting mode and alert kind the API can return.
+    used |= {f"state_{s}" for s in (*COUNTER_STATES, "unknown")} | {f"kind_{k}" for k in ("queue", "service", "staff")}
+    used |= {f"anchor_{a}" for a in ("feet", "center", "head", "hips")} | {"mode_person", "mode_head"}
+    used |= {f"alert_{k}" for k in ("long_queue", "counter_unstaffed", "long_service", "camera_down")}
+    assert len(used) > 60
+    assert sorted(used - set(TEXTS)) == []
+    for key, (vi, en) in TEXTS.items():
+        assert vi.strip() and en.strip(), key
+        assert re.findall(r"\{\w+\}", vi) == re.findall(r"\{\w+\}", en), key  # same placeholders
+    assert texts("vi")["nav_overview"] == "Tổng quan" and texts("en")["nav_overview"] == "Overview"
+    assert texts("fr") == texts("vi") and LANGUAGES[0] == "vi"
+
+
+def test_no_inline_script_or_handler_and_no_outside_url():
+    for page in TEMPLATES:
+        html = page.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, (page.name, tag)
+        assert not re.search(r"\son[a-z]+\s*=", html), page.name
+        assert "http://" not in html and "https://" not in html, page.name
+    for js in SCRIPTS:
+        code = js.read_text()
+        assert "http://" not in code and "https://" not in code and "eval(" not in code, js.name
+        assert "localStorage" not in code and "document.cookie" not in code, js.name  # the token: session only
+
+
+def test_pages_headers_language_and_redirects():
+    client = app_client()
+    r = client.get("/")
+    assert r.status_code == 200 and 'lang="vi"' in r.text and "Tổng quan" in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    r = client.get("/lang/en?next=/cameras/hall-1", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/cameras/hall-1"
+    assert client.get("/").text.count("Overview") >= 1 and 'lang="en"' in client.get("/").text
+    for evil in ("//evil.example/x", "https://evil.example", "/\\evil.example"):
+        assert client.get(f"/lang/vi?next={evil}", follow_redirects=False).headers["location"] == "/"
+    docs = client.get("/docs")
+    assert "/console/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
+    assert "'unsafe-inline'" in docs.headers["content-security-policy"]  # styles only: Swagger UI sets them
+    assert "script-src 'self';" in docs.headers["content-security-policy"]
+    assert "redoc.standalone.js" in client.get("/redoc").text
+    assert client.get("/console/static/vendor/lit-html/lit-html.js").status_code == 200
+    assert client.get("/api/v1/me").json() == {"name": "anonymous", "role": "admin", "auth": False}
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/cameras/{camera_id}/zones", "/api/v1/cameras/{camera_id}/zones/preview",
+            "/api/v1/cameras/{camera_id}/sample", "/api/v1/me"} <= set(paths)
+    assert set(paths["/api/v1/cameras/{camera_id}/zones"]) == {"get", "put"}
+    assert "/" not in paths and "/cameras/{camera_id}/edit" not in paths  # pages are not API
