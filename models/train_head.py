@@ -32,8 +32,15 @@ PROVENANCE = {
     "no commercial redistribution; cite D. Peng et al., "
     "'Detecting Heads using Feature Refine Net and Cascaded Multi-scale Architecture', ICPR 2018",
     "base_model": "Ultralytics YOLO11n (yolo11n.yaml) initialised from yolo11n-pose.pt (COCO-pose), AGPL-3.0",
-    "never_trained_on": "../shared/data/scut_head_classroom (every 8th image of PartA_00000-00999)",
+    "never_trained_on": "../shared/data/scut_head_classroom (every 8th image of PartA_00000-00999); "
+    "tests/detect/closeups; ultralytics/assets bus.jpg, zidane.jpg",
 }
+EXTRA_PROVENANCE = (
+    "zoomed crops of the SCUT-HEAD Part B training images only (labels from their boxes; models/head_data.py), "
+    "and people-free photos from the Debian packages opencv-doc 4.6.0+dfsg-12 (Apache-2.0 AND BSD-3-Clause) "
+    "and python3-skimage 0.19.3-8 (BSD-3-Clause; public-domain/CC0 pictures) as negatives; per-image list with "
+    "sha256 in train_head_runs/NAME-extra.json"
+)
 
 
 @dataclass
@@ -54,6 +61,13 @@ class Hyper:
     close_mosaic: int = 2
     cache: str = "ram"
     device: str = "cpu"
+    mosaic: float = 1.0
+    # Fine-tuning with varied data (0 = the recorded first run: the whole split, no extra images).
+    train_a: int = 0  # Part A training images used per run (0 = all)
+    train_b: int = 0  # Part B training images used per run (0 = all)
+    closeups_per_image: int = 0  # zoomed crops cut from each Part B training image (models/head_data.py)
+    negatives: bool = False  # add the people-free package photos (models/head_data.py NEGATIVES)
+    threads: int = 0  # torch CPU threads (0 = Ultralytics' choice: cores - 1)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,11 +94,23 @@ def split_images(data: Path, seed: int, val_frac_a: float, val_frac_b: float) ->
     return out
 
 
-def write_lists(data: Path, work: Path, split: dict[str, list[str]]) -> Path:
+def training_subset(split: dict[str, list[str]], hp: Hyper) -> list[str]:
+    """Return the training images used by this run: a seeded sample of each part when train_a/train_b are set."""
+    out: list[str] = []
+    for part, n in (("PartA_", hp.train_a), ("PartB_", hp.train_b)):
+        group = [x for x in split["train"] if x.startswith(part)]
+        out += sorted(random.Random(f"{hp.seed}:subset:{part}").sample(group, n)) if 0 < n < len(group) else group
+    return sorted(out)
+
+
+def write_lists(data: Path, work: Path, split: dict[str, list[str]], train: list[str] | None = None,
+                extra: list[Path] | None = None) -> Path:
     """Write Ultralytics image lists and the data YAML into `work`; return the YAML path.
 
     The lists point at a tree of symlinks in `work` (data/images, data/labels), not at the shared folder:
     Ultralytics writes its labels.cache next to the labels it reads, and the shared data stays untouched.
+    ``train`` (default: the whole training split) and ``extra`` (paths of extra images with labels beside
+    them in a sibling labels/ folder) make the training list; validation never sees either.
     """
     work.mkdir(parents=True, exist_ok=True)
     tree = work / "data"
@@ -95,8 +121,13 @@ def write_lists(data: Path, work: Path, split: dict[str, list[str]]) -> Path:
             link = tree / sub / name
             if not link.is_symlink():
                 link.symlink_to(data / sub / name)
-    for key in ("train", "val_a", "val_b"):
-        (work / f"{key}.txt").write_text("".join(f"{tree / 'images' / n}\n" for n in split[key]))
+    lists = {"train": train if train is not None else split["train"], "val_a": split["val_a"],
+             "val_b": split["val_b"]}
+    for key, names in lists.items():
+        lines = [f"{tree / 'images' / n}\n" for n in names]
+        if key == "train":
+            lines += [f"{p}\n" for p in extra or []]
+        (work / f"{key}.txt").write_text("".join(lines))
     (work / "val.txt").write_text((work / "val_a.txt").read_text() + (work / "val_b.txt").read_text())
     yaml_path = work / "data.yaml"
     # labels are found by Ultralytics by swapping /images/ for /labels/ in each listed path
@@ -141,35 +172,82 @@ def pose_weights() -> Path:
     return path
 
 
-def train(hp: Hyper, data: Path, work: Path, out: Path, name: str) -> dict[str, Any]:
-    """Run the training and return the run record (also written to models/train_head_runs/NAME.json)."""
+def limit_threads(threads: int) -> None:
+    """Cap torch's CPU threads (other people share the machine); Ultralytics resets them when it picks a device."""
+    if threads <= 0:
+        return
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    import torch
+    from ultralytics.utils import torch_utils
+
+    torch.set_num_threads(threads)
+    torch_utils.NUM_THREADS = threads  # select_device() calls torch.set_num_threads(NUM_THREADS) on CPU
+
+
+def train(hp: Hyper, data: Path, work: Path, out: Path, name: str, *, init: Path | None = None,
+          packages: Path | None = None, fresh: bool = False) -> dict[str, Any]:
+    """Run (or resume) the training and return the run record (also written to models/train_head_runs/NAME.json).
+
+    ``init``: weights to fine-tune (default: a new YOLO11n initialised from yolo11n-pose.pt). A run whose
+    ``last.pt`` checkpoint exists (saved after every epoch) resumes from it unless ``fresh``.
+    """
     os.environ["YOLO_OFFLINE"] = "1"  # no update check, no font/AMP-weights download
     os.environ["YOLO_CONFIG_DIR"] = str(work / "config")
+    limit_threads(hp.threads)
     import torch
     from ultralytics import YOLO
     from ultralytics import __version__ as ul_version
 
     split = split_images(data, hp.seed, hp.val_frac_a, hp.val_frac_b)
-    data_yaml = write_lists(data, work, split)
-    base = pose_weights()
     run_dir = work / "runs" / name
-    if run_dir.exists():
-        shutil.rmtree(run_dir)  # a stale run dir would make Ultralytics append a suffix to the name
+    last = run_dir / "weights" / "last.pt"
+    resume = last.is_file() and not fresh
+    finished = resume and torch.load(last, map_location="cpu", weights_only=False).get("optimizer") is None
+    extra_manifest: dict[str, Any] = {}
+    train_names = training_subset(split, hp)
+    extra_dir = work / "extra" / name
+    if resume:
+        manifest = extra_dir / "manifest.json"
+        extra_manifest = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    else:
+        if run_dir.exists():
+            shutil.rmtree(run_dir)  # a stale run dir would make Ultralytics append a suffix to the name
+        extra_paths: list[Path] = []
+        if hp.closeups_per_image or hp.negatives:
+            from head_data import build_extra  # models/ is on sys.path when this file runs as a script
+
+            if extra_dir.exists():
+                shutil.rmtree(extra_dir)
+            train_b = [n for n in train_names if n.startswith("PartB_")] if hp.closeups_per_image else []
+            if hp.negatives and packages is None:
+                raise SystemExit("error: --negatives needs --packages DIR (the extracted Debian packages)")
+            extra_manifest = build_extra(data, train_b, packages or Path("/nonexistent"), extra_dir, hp.seed,
+                                         hp.closeups_per_image, negatives=hp.negatives)
+            extra_paths = sorted((extra_dir / "images").glob("*.jpg"))
+        data_yaml = write_lists(data, work, split, train_names, extra_paths)
     t0 = time.time()
-    # yolo11n.yaml with nc=1 from the data; load() copies every tensor whose name and shape match the pose
-    # model: backbone, neck and the box/class branches (pose also has nc=1), not the keypoint branch
-    model = YOLO("yolo11n.yaml").load(str(base))
-    model.train(
-        data=str(data_yaml), project=str(work / "runs"), name=name, exist_ok=True,
-        epochs=hp.epochs, imgsz=hp.imgsz, batch=hp.batch, freeze=hp.freeze, workers=hp.workers,
-        lr0=hp.lr0, optimizer=hp.optimizer, warmup_epochs=hp.warmup_epochs, close_mosaic=hp.close_mosaic,
-        cache=hp.cache, device=hp.device, seed=hp.seed, deterministic=True, amp=False, plots=False,
-        verbose=True, **hp.extra,
-    )
+    if finished:
+        print(f"{name} already finished ({last} holds no optimizer state); evaluating it", flush=True)
+    elif resume:
+        print(f"resuming {name} from {last}", flush=True)
+        YOLO(str(last)).train(resume=True)
+    else:
+        if init is not None:
+            model = YOLO(str(init))
+        else:
+            # yolo11n.yaml with nc=1 from the data; load() copies every tensor whose name and shape match the
+            # pose model: backbone, neck and the box/class branches (pose also has nc=1), not the keypoint branch
+            model = YOLO("yolo11n.yaml").load(str(pose_weights()))
+        model.train(
+            data=str(data_yaml), project=str(work / "runs"), name=name, exist_ok=True,
+            epochs=hp.epochs, imgsz=hp.imgsz, batch=hp.batch, freeze=hp.freeze, workers=hp.workers,
+            lr0=hp.lr0, optimizer=hp.optimizer, warmup_epochs=hp.warmup_epochs, close_mosaic=hp.close_mosaic,
+            mosaic=hp.mosaic, cache=hp.cache, device=hp.device, seed=hp.seed, deterministic=True, amp=False,
+            plots=False, verbose=True, **hp.extra,
+        )
     train_s = time.time() - t0
-    best = run_dir / "weights" / "best.pt"
-    if not best.is_file():
-        best = run_dir / "weights" / "last.pt"
+    best = last if last.is_file() else run_dir / "weights" / "best.pt"
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(best, out)
 
@@ -189,9 +267,14 @@ def train(hp: Hyper, data: Path, work: Path, out: Path, name: str) -> dict[str, 
         "weights": out.name,
         "sha256": sha256_of(out),
         "bytes": out.stat().st_size,
-        "provenance": PROVENANCE,
+        "provenance": {**PROVENANCE, **({"extra_data": EXTRA_PROVENANCE} if extra_manifest else {})},
         "hyper": asdict(hp),
         "split_counts": {k: len(v) for k, v in split.items()},
+        "trained_on": {"scut_images": len(train_names),
+                       "closeup_crops": len(extra_manifest.get("closeups", [])),
+                       "package_negatives": len(extra_manifest.get("negatives", []))},
+        "initialised_from": (f"{init.name} sha256 {sha256_of(init)}" if init is not None and init.is_file()
+                             else "yolo11n-pose.pt"),
         "metrics": metrics,
         "train_seconds": round(train_s),
         "env": {"ultralytics": ul_version, "torch": torch.__version__, "python": platform.python_version(),
@@ -199,7 +282,9 @@ def train(hp: Hyper, data: Path, work: Path, out: Path, name: str) -> dict[str, 
     }
     RECORDS.mkdir(parents=True, exist_ok=True)
     (RECORDS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
-    (RECORDS / f"{name}-split.json").write_text(json.dumps(split, indent=1) + "\n")
+    (RECORDS / f"{name}-split.json").write_text(json.dumps({**split, "train_used": train_names}, indent=1) + "\n")
+    if extra_manifest:
+        (RECORDS / f"{name}-extra.json").write_text(json.dumps(extra_manifest, indent=1) + "\n")
     results = run_dir / "results.csv"
     if results.is_file():
         shutil.copyfile(results, RECORDS / f"{name}-results.csv")
@@ -210,8 +295,9 @@ def tune(weights: Path, data: Path, work: Path, name: str, hp: Hyper, sizes: lis
          thresholds: list[float]) -> dict[str, Any]:
     """Pick imgsz and confidence threshold that minimise the count MAE on the validation split only.
 
-    One predict pass per size at a low threshold collects every score; the threshold sweep then needs no
-    further model calls. Never touches scut_head_classroom (kept for the final, untuned measurement).
+    One predict pass per size at a low threshold collects every box; each threshold then keeps the boxes at or
+    above it and removes duplicate boxes as the service does (``dedupe_heads``), so the sweep needs no further
+    model calls. Never touches scut_head_classroom (kept for the final, untuned measurement).
     """
     os.environ["YOLO_OFFLINE"] = "1"
     os.environ["YOLO_CONFIG_DIR"] = str(work / "config")
@@ -219,7 +305,8 @@ def tune(weights: Path, data: Path, work: Path, name: str, hp: Hyper, sizes: lis
     import cv2
     from ultralytics import YOLO
 
-    from monitor.evaluate import best_threshold
+    from monitor.detect.detections import Detections
+    from monitor.detect.heads import dedupe_heads
 
     split = split_images(data, hp.seed, hp.val_frac_a, hp.val_frac_b)
     truth = {}
@@ -231,19 +318,20 @@ def tune(weights: Path, data: Path, work: Path, name: str, hp: Hyper, sizes: lis
     lowest = min(thresholds)
     table: list[dict[str, Any]] = []
     for size in sizes:
-        scores: dict[str, list[float]] = {}
+        counts: dict[str, dict[float, int]] = {}
         for n in split["val_a"] + split["val_b"]:
             img = cv2.imread(str(data / "images" / n))
             r = model.predict(img, imgsz=size, conf=lowest, iou=0.6, max_det=1000, verbose=False)[0]
-            scores[n] = [float(c) for c in r.boxes.conf]
+            found = Detections.from_ultralytics(r, "head", classes=(0,))
+            counts[n] = {t: len(dedupe_heads(found.select(found.confidence >= t))) for t in thresholds}
         for key in ("val_a", "val_b", "val"):
             names = split[key] if key != "val" else split["val_a"] + split["val_b"]
-            conf, mae = best_threshold([scores[n] for n in names], [truth[n] for n in names], thresholds)
             mean_true = sum(truth[n] for n in names) / len(names)
+            curve = [(t, sum(abs(counts[n][t] - truth[n]) for n in names) / len(names)) for t in thresholds]
+            conf, mae = min(curve, key=lambda c: (round(c[1], 9), c[0]))  # ties: the lower threshold
             table.append({"imgsz": size, "split": key, "best_conf": conf, "mae": round(mae, 3),
                           "relative_mae": round(mae / mean_true, 4)})
-            for t in thresholds:  # the whole curve, so the choice can be checked by eye
-                m = sum(abs(sum(1 for c in scores[n] if c >= t) - truth[n]) for n in names) / len(names)
+            for t, m in curve:  # the whole curve, so the choice can be checked by eye
                 table.append({"imgsz": size, "split": key, "conf": t, "mae": round(m, 3),
                               "relative_mae": round(m / mean_true, 4)})
     RECORDS.mkdir(parents=True, exist_ok=True)
@@ -265,10 +353,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tune-only", action="store_true",
                    help="sweep imgsz/conf of the --out weights on the validation split, do not train")
     p.add_argument("--tune-sizes", default="640,800,960", help="imgsz values for --tune-only")
+    p.add_argument("--init", type=Path, default=None,
+                   help="fine-tune these weights (e.g. models/yolo11n-head.pt) instead of starting from the pose model")
+    p.add_argument("--packages", type=Path, default=None,
+                   help="folder where opencv-doc and python3-skimage .debs were extracted (dpkg -x), for --negatives")
+    p.add_argument("--fresh", action="store_true", help="start over even if the run has a last.pt checkpoint")
+    p.add_argument("--negatives", action="store_true", help="add the people-free package photos as negatives")
     defaults = Hyper()
-    for f in ("seed", "epochs", "imgsz", "batch", "freeze", "workers"):
+    for f in ("seed", "epochs", "imgsz", "batch", "freeze", "workers", "train_a", "train_b", "closeups_per_image",
+              "threads"):
         p.add_argument(f"--{f.replace('_', '-')}", type=int, default=getattr(defaults, f))
-    for f in ("val_frac_a", "val_frac_b", "lr0", "warmup_epochs"):
+    for f in ("val_frac_a", "val_frac_b", "lr0", "warmup_epochs", "mosaic"):
         p.add_argument(f"--{f.replace('_', '-')}", type=float, default=getattr(defaults, f))
     p.add_argument("--close-mosaic", type=int, default=defaults.close_mosaic)
     for f in ("optimizer", "cache", "device"):
@@ -301,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
             if "best_conf" in row:
                 print(row)
         return 0
-    record = train(hp, data, a.work.resolve(), a.out.resolve(), a.name)
+    record = train(hp, data, a.work.resolve(), a.out.resolve(), a.name, init=a.init, packages=a.packages,
+                   fresh=a.fresh)
     print(json.dumps({k: record[k] for k in ("weights", "sha256", "metrics", "train_seconds")}, indent=2))
     return 0
 

@@ -13,20 +13,28 @@ import numpy as np
 
 from ..config import AppConfig, CameraConfig, DetectorConfig, TilingConfig, ZoneConfig
 from ..detect.base import Detector
+from ..detect.detections import Detections
 
 NAME = "count"
 HELP = "count people in image files or folders; one JSON line per image"
 DESCRIPTION = """Run the detector on images and print one JSON line per image:
-  {"image": "hall.jpg", "people": 7, "zones": {"waiting": 5, "desk-1-staff": 1}}
-"zones" appears only with --config (the zones of --camera, counted as the service counts them).
-An unreadable image prints {"image": ..., "error": ...}; the exit status is then 1 (2: bad config/model).
-Folders are read non-recursively (jpg, jpeg, png, bmp, webp, tif, tiff), in name order.
+  {"image": "hall.jpg", "people": 7, "mode": "fused", "persons": 3, "extra_heads": 4, "zones": {"waiting": 5}}
+"people" is the whole-frame count and "mode" says which counting mode made it. "zones" appears only with
+--config (the zones of --camera, counted as the service counts them). An unreadable image prints
+{"image": ..., "error": ...}; the exit status is then 1 (2: bad config/model). Folders are read
+non-recursively (jpg, jpeg, png, bmp, webp, tif, tiff), in name order.
 
---mode chooses what "people" counts in the whole frame: person (the person/pose model), head
-(detector.head_model), or auto (the best whole-frame mode for the configured models)."""
+--mode chooses what "people" counts in the whole frame:
+  fused   person boxes + heads that no person box explains (default when a head model is configured):
+          right on ordinary photos and on seated rows ("persons" and "extra_heads" say how it was made)
+  person  the person/pose model only (misses people seated behind desks or hidden by others)
+  head    detector.head_model only (seated rows; may miss people turned away on close-up photos)
+  auto    fused, or person when no head model is configured
+--imgsz/--conf apply to every model that counts; --head-imgsz/--head-conf then override them for the head
+model (defaults: detector.head_imgsz 960, head_conf 0.3)."""
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
-MODES = ("auto", "person", "head")
+MODES = ("auto", "person", "head", "fused")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,25 +42,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files and/or folders of images")
     p.add_argument("--config", "-c", help="YAML config: its detector settings and the zones of --camera")
     p.add_argument("--camera", help="camera whose zones are counted (needed when the config has several)")
-    p.add_argument("--mode", choices=MODES, default="auto", help="what 'people' counts (default: auto)")
+    p.add_argument("--mode", choices=MODES, default="auto",
+                   help="what 'people' counts: fused, person or head (default auto: fused with a head model)")
     p.add_argument("--model", help="model name/path for the whole-frame count (overrides the config)")
-    p.add_argument("--imgsz", type=int, help="inference size in pixels (overrides the config)")
-    p.add_argument("--conf", type=float, help="minimum confidence (overrides the config)")
+    p.add_argument("--imgsz", type=int, help="inference size in pixels of every model (overrides the config)")
+    p.add_argument("--conf", type=float, help="minimum confidence of every model (overrides the config)")
+    p.add_argument("--head-imgsz", type=int, help="inference size of the head model (overrides --imgsz)")
+    p.add_argument("--head-conf", type=float, help="minimum confidence of the head model (overrides --conf)")
     p.add_argument("--device", help="'cpu', 'cuda:0', ... (overrides the config)")
     p.add_argument("--state-dir", type=Path,
                    help="where Ultralytics keeps its settings (default: the config's state_dir, else "
                         "$XDG_CACHE_HOME/onestop-monitor)")
 
 
-def whole_frame_kind(mode: str, detector: DetectorConfig) -> str:
-    """Return the detector kind that counts people in the whole frame for ``--mode``.
+def whole_frame_mode(mode: str, detector: DetectorConfig) -> str:
+    """Return the counting mode ('person', 'head' or 'fused') that counts the whole frame for ``--mode``.
 
-    'auto' picks the best whole-frame mode: the head model when one is configured (it counts seated people the
-    person model misses: 7% vs 93% relative error on SCUT-HEAD classroom CCTV), else the person model.
+    'auto' picks fused when a head model is configured: person boxes are right on ordinary photos, heads on
+    seated rows (the person model alone misses ~90% of a classroom, the head model alone over-counts close-ups),
+    and the fusion is right on both (README, "Counting seated people"). Without a head model: person.
     """
-    if mode in ("person", "head"):
+    if mode in ("person", "head", "fused"):
         return mode
-    return "head" if detector.head_model else "person"
+    return "fused" if detector.head_model else "person"
+
+
+def mode_kinds(mode: str) -> set[str]:
+    """Return the detector kinds a whole-frame counting mode needs."""
+    return {"person", "head"} if mode == "fused" else {mode}
 
 
 def iter_images(paths: list[str]) -> Iterator[tuple[str, str | None]]:
@@ -100,21 +117,27 @@ def _pick_camera(cfg: AppConfig, camera_id: str | None) -> CameraConfig | None:
     return find_camera(cfg, camera_id)
 
 
-def _detector_config(args: argparse.Namespace, base: DetectorConfig, kind: str) -> DetectorConfig:
-    """Apply the command-line overrides to the configured detector settings."""
+def detector_overrides(args: argparse.Namespace, base: DetectorConfig, mode: str) -> DetectorConfig:
+    """Apply the command-line overrides to the configured detector settings.
+
+    --imgsz/--conf apply to every model that counts, the head model included; --head-imgsz/--head-conf then
+    set the head model's own. --model replaces the head model in head mode, the person model otherwise.
+    The result is validated, so an out-of-range value raises ValueError (pydantic's ValidationError).
+    """
     update: dict[str, Any] = {k: getattr(args, k) for k in ("imgsz", "conf", "device")
-                              if getattr(args, k) is not None}
-    # --imgsz/--conf apply to whichever model counts, the head model included.
+                              if getattr(args, k, None) is not None}
     update.update({f"head_{k}": update[k] for k in ("imgsz", "conf") if k in update})
-    if args.model:
-        update["head_model" if kind == "head" else "model"] = args.model
-    return base.model_copy(update=update)
+    update.update({f"head_{k}": getattr(args, f"head_{k}") for k in ("imgsz", "conf")
+                   if getattr(args, f"head_{k}", None) is not None})
+    if getattr(args, "model", None):
+        update["head_model" if mode == "head" else "model"] = args.model
+    return DetectorConfig.model_validate({**base.model_dump(), **update})
 
 
 class Counter:
     """Runs the detectors a count needs and turns each image into its JSON record."""
 
-    def __init__(self, detectors: dict[str, Detector], kind: str, zones: list[ZoneConfig],
+    def __init__(self, detectors: dict[str, Detector], mode: str, zones: list[ZoneConfig],
                  tiling: TilingConfig | None, with_zones: bool) -> None:
         """Keep the detectors (wrapped for tiling when configured) and what to count."""
         if tiling is not None:
@@ -122,23 +145,40 @@ class Counter:
 
             detectors = {k: TiledDetector(d, tiling) for k, d in detectors.items()}
         self.detectors = detectors
-        self.kind = kind
+        self.mode = mode
         self.zones = zones
         self.with_zones = with_zones
 
     def count(self, images: list[np.ndarray]) -> list[dict[str, Any]]:
-        """Return the counts of each image: {"people": n} plus {"zones": {...}} when zones are counted."""
+        """Return the counts of each image: {"people": n, "mode": ...} plus {"zones": {...}} with zones."""
         from ..zones.assign import count_zones
 
-        per_kind = {kind: self.detectors[kind].predict(images) for kind in sorted(self.detectors)}
+        # One model call per image size: Ultralytics pads a batch of mixed sizes to one square shape, which
+        # changes a close call; same-size batches give each image exactly its count when counted alone.
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for i, image in enumerate(images):
+            by_shape.setdefault(image.shape, []).append(i)
+        per_image: list[dict[str, Detections]] = [{} for _ in images]
+        for idx in by_shape.values():
+            for kind in sorted(self.detectors):
+                for i, found in zip(idx, self.detectors[kind].predict([images[i] for i in idx]), strict=True):
+                    per_image[i][kind] = found
         out: list[dict[str, Any]] = []
-        for i in range(len(images)):
-            dets = {kind: results[i] for kind, results in per_kind.items()}
-            record: dict[str, Any] = {"people": len(dets[self.kind])}
+        for dets in per_image:
+            out.append(whole_frame_record(self.mode, dets))
             if self.with_zones:
-                record["zones"] = count_zones(dets, self.zones)
-            out.append(record)
+                out[-1]["zones"] = count_zones(dets, self.zones)
         return out
+
+
+def whole_frame_record(mode: str, dets: dict[str, Detections]) -> dict[str, Any]:
+    """Return {"people": n, "mode": mode} (fused: also "persons" and "extra_heads") for one frame."""
+    if mode != "fused":
+        return {"people": len(dets[mode]), "mode": mode}
+    from ..detect.fusion import fuse_people
+
+    fused = fuse_people(dets["person"], dets["head"])
+    return {"people": len(fused), "mode": mode, "persons": len(fused.persons), "extra_heads": len(fused.heads)}
 
 
 def _emit(record: dict[str, Any]) -> None:
@@ -172,10 +212,10 @@ def run(args: argparse.Namespace) -> int:
         # model_validate: mypy without the pydantic plugin does not see the fields' defaults.
         base, state_dir, base_dir = DetectorConfig.model_validate({}), default_state_dir(), None
     # --model names the whole-frame model; with --mode auto it is taken as a person model.
-    kind = "person" if args.model and args.mode == "auto" else whole_frame_kind(args.mode, base)
-    cfg = _detector_config(args, base, kind)
-    kinds = {kind} | {z.count_mode for z in zones}
+    mode = "person" if args.model and args.mode == "auto" else whole_frame_mode(args.mode, base)
+    kinds = mode_kinds(mode) | {z.count_mode for z in zones}
     try:
+        cfg = detector_overrides(args, base, mode)
         from ..detect.build import build_detectors
         from ..detect.env import prepare_ultralytics_env, ultralytics_logs_to_stderr
 
@@ -185,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     except (ModelError, ValueError, RuntimeError, OSError) as exc:  # bad name, file, format or settings
         print(f"count: {exc}", file=sys.stderr)
         return 2
-    counter = Counter(detectors, kind, zones, tiling, with_zones=bool(args.config))
+    counter = Counter(detectors, mode, zones, tiling, with_zones=bool(args.config))
     failed = 0
     batch: list[tuple[str, np.ndarray]] = []
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..config import DetectorConfig, TilingConfig
+from ..detect.base import Detector
 from ..evaluate import CountResult, CountSummary, summarize, worst
 
 NAME = "eval-counts"
@@ -24,10 +25,14 @@ DESCRIPTION = """Measure counting accuracy on a folder with images/ and counts.c
 
   onestop-monitor eval-counts ../shared/data/scut_head_classroom --mode head --compare
 
-Prints, per mode: MAE (mean |predicted - true|), mean signed error (negative = people missed), relative MAE
-(MAE / mean true count), ms per frame, and the images with the largest errors. --compare adds the plain
-Ultralytics baseline (yolo11n-pose person predict at imgsz 640, its default confidence) on the same images.
-Use images the model never trained on. Exit status: 0 done, 2 bad input, 3 model missing or corrupted."""
+Prints the settings each model really ran with, then per mode: MAE (mean |predicted - true|), mean signed
+error (negative = people missed), relative MAE (MAE / mean true count), ms per frame, and the images with the
+largest errors. Modes: person, head, fused (person boxes + heads no person box explains), auto (fused when the
+head model is installed). --imgsz/--conf apply to every model of the mode (head included); --head-imgsz and
+--head-conf then override the head model's (defaults: person 640 / 0.25, head 960 / 0.3, as the service).
+--compare adds the plain Ultralytics baseline (yolo11n-pose person predict at imgsz 640, its default
+confidence) on the same images. Use images the model never trained on.
+Exit status: 0 done, 2 bad input, 3 model missing or corrupted."""
 
 HEAD_MODEL = "yolo11n-head.pt"
 PERSON_MODEL = "yolo11n-pose.pt"
@@ -115,34 +120,65 @@ def head_model_available() -> bool:
 
 
 def resolve_mode(mode: str) -> str:
-    """Turn 'auto' into the best whole-frame mode available: head when the head model is installed."""
+    """Turn 'auto' into the best whole-frame mode available: fused when the head model is installed."""
     if mode != "auto":
         return mode
-    return "head" if head_model_available() else "person"
+    return "fused" if head_model_available() else "person"
+
+
+def detector_config(args: argparse.Namespace) -> DetectorConfig:
+    """Return the detector settings the flags ask for; ValueError when one is out of range.
+
+    --imgsz/--conf set every model (the head model too, unlike the service's separate head defaults);
+    --head-imgsz/--head-conf then set the head model's own. Unset flags keep the service defaults.
+    """
+    from .count import detector_overrides
+
+    # model_validate: mypy without the pydantic plugin does not see the fields' defaults
+    base = DetectorConfig.model_validate({"model": args.model or PERSON_MODEL,
+                                          "head_model": args.head_model or HEAD_MODEL, "max_batch": 16})
+    return detector_overrides(argparse.Namespace(
+        imgsz=args.imgsz, conf=args.conf, device=args.device, head_imgsz=args.head_imgsz,
+        head_conf=args.head_conf, model=None), base, "fused")
+
+
+def _describe(det: Detector) -> str:
+    """Return 'name imgsz N conf C' with the settings the detector really runs with."""
+    used = det.used_settings()
+    text = f"{det.name}, imgsz {used['imgsz']}, conf {used['conf']:g}"
+    if "tiles" in used:
+        text += f", tiles {used['tiles']} overlap {used['overlap']:g}{' + full frame' if used['full_frame'] else ''}"
+    return text
 
 
 def build_counter(args: argparse.Namespace, mode: str) -> tuple[str, Counter, dict[str, Any]]:
-    """Load the detector for ``mode`` (tiled if asked); return its label, a counting function, settings."""
-    from ..detect.build import build_detectors
+    """Load the detectors of ``mode`` (tiled if asked); return its label, a counting function, the settings used.
 
-    # model_validate: mypy without the pydantic plugin does not see the fields' defaults
-    settings_in: dict[str, Any] = {"model": args.model or PERSON_MODEL, "head_model": args.head_model or HEAD_MODEL,
-                                   "device": args.device, "max_batch": 16}
-    settings_in.update({k: getattr(args, k) for k in ("imgsz", "conf") if getattr(args, k) is not None})
-    cfg = DetectorConfig.model_validate(settings_in)
-    det = build_detectors(cfg, {mode}, args.state_dir)[mode]
-    label = f"{mode} ({det.name}, imgsz {cfg.imgsz}, conf {cfg.conf:g}"
-    settings: dict[str, Any] = {"mode": mode, "model": det.name, "imgsz": cfg.imgsz, "conf": cfg.conf}
+    The settings (and the label) are read back from the loaded detectors, so the report shows what ran.
+    """
+    from ..detect.build import build_detectors
+    from .count import mode_kinds
+
+    cfg = detector_config(args)
+    dets = build_detectors(cfg, mode_kinds(mode), args.state_dir)
     if args.tiles:
         from ..detect.tiling import TiledDetector
 
         rows, cols = args.tiles
-        det = TiledDetector(det, TilingConfig(rows=rows, cols=cols, overlap=args.overlap),
-                            full_frame=args.full_frame)
-        label += f", tiles {rows}x{cols} overlap {args.overlap:g}{' + full frame' if args.full_frame else ''}"
-        settings.update(tiles=f"{rows}x{cols}", overlap=args.overlap, full_frame=args.full_frame)
-    det.warmup()
-    return label + ")", lambda img: len(det.predict([img])[0]), settings
+        dets = {k: TiledDetector(d, TilingConfig(rows=rows, cols=cols, overlap=args.overlap),
+                                 full_frame=args.full_frame) for k, d in dets.items()}
+    for d in dets.values():
+        d.warmup()
+    settings: dict[str, Any] = {"mode": mode, "models": {k: {"model": d.name, **d.used_settings()}
+                                                         for k, d in sorted(dets.items())}}
+    label = f"{mode} ({' + '.join(_describe(d) for _, d in sorted(dets.items()))})"
+    if mode == "fused":
+        from ..detect.fusion import fuse_people
+
+        person, head = dets["person"], dets["head"]
+        return label, lambda img: len(fuse_people(person.predict([img])[0], head.predict([img])[0])), settings
+    det = dets[mode]
+    return label, lambda img: len(det.predict([img])[0]), settings
 
 
 def build_baseline(args: argparse.Namespace) -> tuple[str, Counter, dict[str, Any]]:
@@ -159,8 +195,9 @@ def build_baseline(args: argparse.Namespace) -> tuple[str, Counter, dict[str, An
         return 0 if result.boxes is None else len(result.boxes)
 
     count(np.zeros((480, 640, 3), np.uint8))  # warm-up, as for the other modes
-    settings = {"mode": "baseline", "model": PERSON_MODEL, "imgsz": BASELINE_IMGSZ,
-                "conf": "ultralytics default"}
+    conf = model.predictor.args.conf if model.predictor is not None else None  # what predict really used
+    settings = {"mode": "baseline", "models": {"person": {"model": PERSON_MODEL, "imgsz": BASELINE_IMGSZ,
+                                                          "conf": conf}}}
     return f"baseline (plain Ultralytics {PERSON_MODEL} predict, imgsz {BASELINE_IMGSZ})", count, settings
 
 
@@ -187,10 +224,14 @@ def _format_table(rows: list[tuple[str, CountSummary]]) -> list[str]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     p.add_argument("dir", type=Path, help="folder with images/ and counts.csv")
-    p.add_argument("--mode", choices=("person", "head", "auto"), default="auto",
-                   help="counting mode (auto: head when the head model is installed, else person)")
-    p.add_argument("--imgsz", type=int, default=None, help="inference size (default: detector default, 640)")
-    p.add_argument("--conf", type=float, default=None, help="confidence threshold (default: the detector's)")
+    p.add_argument("--mode", choices=("person", "head", "fused", "auto"), default="auto",
+                   help="counting mode (auto: fused when the head model is installed, else person)")
+    p.add_argument("--imgsz", type=int, default=None,
+                   help="inference size of every model of the mode (default: person 640, head 960)")
+    p.add_argument("--conf", type=float, default=None,
+                   help="confidence threshold of every model of the mode (default: person 0.25, head 0.3)")
+    p.add_argument("--head-imgsz", type=int, default=None, help="inference size of the head model (over --imgsz)")
+    p.add_argument("--head-conf", type=float, default=None, help="confidence of the head model (over --conf)")
     p.add_argument("--tiles", type=parse_tiles, default=None, metavar="RxC", help="tiled inference, e.g. 2x2")
     p.add_argument("--overlap", type=float, default=0.2, help="tile overlap share (default 0.2)")
     p.add_argument("--full-frame", action="store_true", help="with --tiles, also detect on the whole frame")

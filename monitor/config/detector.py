@@ -25,8 +25,8 @@ class DetectorConfig(ConfigModel):
                        description="A name from models/models.yaml, a path to any Ultralytics format "
                                    "(.pt, .onnx, _openvino_model/, .engine) or a Triton URL.")
     head_model: str | None = Field("yolo11n-head.pt", title="Head model",
-                                   description="Model used by zones with count_mode 'head' (and by `count` without "
-                                               "a config); null disables head counting.")
+                                   description="Model used by zones with count_mode 'head' and by the fused and head "
+                                               "modes of `count`; null disables head counting.")
     head_imgsz: int | None = Field(960, ge=32, le=4096, title="Head image size",
                                    description="Inference size of the head model (null: imgsz). 960 was chosen on "
                                                "held-out validation images: seated heads are small.")

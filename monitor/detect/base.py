@@ -7,11 +7,12 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
 from .detections import Detections
+from .heads import dedupe_heads
 
 if TYPE_CHECKING:
     from ..config import DetectorConfig
@@ -93,7 +94,7 @@ class Detector(ABC):
         return out
 
     def _filter(self, dets: Detections) -> Detections:
-        """Keep only the configured classes and stamp this detector's kind on the result."""
+        """Keep only the configured classes, stamp this detector's kind, drop duplicate boxes of one head."""
         if self.classes is not None and len(dets):
             keep = np.isin(dets.class_id, np.asarray(self.classes, np.int32))
             if not keep.all():
@@ -101,7 +102,20 @@ class Detector(ABC):
         if dets.kind != self.kind:
             dets = Detections(dets.xyxy, dets.confidence, dets.class_id, dets.frame_size, self.kind,
                               dets.keypoints)
+        if self.kind == "head":
+            # Every head backend and head zone gets it: head models put nested boxes on one close-up head.
+            dets = dedupe_heads(dets)
         return dets
+
+    def used_settings(self) -> dict[str, Any]:
+        """Return the inference size and confidence this detector really applies (for reports).
+
+        Backends keep them as ``imgsz`` (int, or (h, w) for exports with a fixed input) and ``conf``.
+        """
+        imgsz = getattr(self, "imgsz", None)
+        if isinstance(imgsz, tuple) and len(imgsz) == 2 and imgsz[0] == imgsz[1]:
+            imgsz = imgsz[0]
+        return {"imgsz": imgsz, "conf": getattr(self, "conf", None)}
 
     def warmup(self, size: tuple[int, int] = (640, 480)) -> None:
         """Run one black frame through the model so the first real sample is not slowed by lazy set-up."""

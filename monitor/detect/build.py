@@ -21,8 +21,9 @@ def model_for(cfg: DetectorConfig, kind: str) -> str:
         return cfg.model
     if kind == "head":
         if not cfg.head_model:
-            raise ValueError("a zone has count_mode 'head' but detector.head_model is not set; set it to a "
-                             "head model (see models/README.md) or use count_mode 'person'")
+            raise ValueError("head counting (a zone with count_mode 'head', or count/eval-counts --mode head or "
+                             "fused) needs a head model, but detector.head_model is not set; set it to a head "
+                             "model (see models/README.md) or count persons only")
         return cfg.head_model
     raise ValueError(f"unknown detector kind {kind!r}; known: {', '.join(KINDS)}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -185,6 +186,11 @@ class TiledDetector(Detector):
         self.full_frame = full_frame
         self.iou = iou
         self.ios = ios
+
+    def used_settings(self) -> dict[str, Any]:
+        """Return the inner detector's settings plus the tile layout."""
+        return {**self.inner.used_settings(), "tiles": f"{self.tiling.rows}x{self.tiling.cols}",
+                "overlap": self.tiling.overlap, "full_frame": self.full_frame}
 
     def tiles_for(self, width: int, height: int) -> list[Tile]:
         """Return the tiles one frame of this size is cut into (the whole frame last when enabled)."""

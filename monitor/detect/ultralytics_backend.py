@@ -78,6 +78,7 @@ class UltralyticsDetector(Detector):
         if self._yolo.task not in _TASKS:
             raise ValueError(f"model {self.name!r} has task {self._yolo.task!r}; person/head counting needs "
                              f"one of {_TASKS}")
+        self.imgsz, self.conf = cfg.imgsz, cfg.conf
         self._args: dict[str, Any] = dict(imgsz=cfg.imgsz, conf=cfg.conf, iou=cfg.iou, device=cfg.device,
                                           verbose=False, classes=list(classes) if classes else None)
         if cfg.half:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import build_parser, main
-from monitor.commands.count import iter_images, whole_frame_kind
+from monitor.commands.count import detector_overrides, iter_images, mode_kinds, whole_frame_mode
 from monitor.config import DetectorConfig
 from tests.support.paths import CLASSROOM, REPO
 
@@ -44,9 +44,26 @@ def test_folders_are_read_in_name_order_and_bad_paths_reported(tmp_path: Path) -
 
 def test_whole_frame_mode() -> None:
     cfg = DetectorConfig.model_validate({})
-    assert [whole_frame_kind(m, cfg) for m in ("person", "head", "auto")] == ["person", "head", "head"]
+    assert [whole_frame_mode(m, cfg) for m in ("person", "head", "fused", "auto")] == \
+        ["person", "head", "fused", "fused"]
     no_head = DetectorConfig.model_validate({"head_model": None})
-    assert whole_frame_kind("auto", no_head) == "person"
+    assert whole_frame_mode("auto", no_head) == "person"
+    assert mode_kinds("fused") == {"person", "head"} and mode_kinds("head") == {"head"}
+
+
+def test_imgsz_and_conf_reach_every_model_and_head_flags_override() -> None:
+    base = DetectorConfig.model_validate({})
+    args = build_parser().parse_args(["count", "--imgsz", "640", "--conf", "0.25", "x.jpg"])
+    cfg = detector_overrides(args, base, "fused")
+    assert (cfg.imgsz, cfg.conf, cfg.head_imgsz, cfg.head_conf) == (640, 0.25, 640, 0.25)
+    args = build_parser().parse_args(["count", "--imgsz", "800", "--head-imgsz", "1280", "--head-conf", "0.4",
+                                      "x.jpg"])
+    cfg = detector_overrides(args, base, "fused")
+    assert (cfg.imgsz, cfg.conf, cfg.head_imgsz, cfg.head_conf) == (800, 0.25, 1280, 0.4)
+    cfg = detector_overrides(build_parser().parse_args(["count", "x.jpg"]), base, "fused")
+    assert (cfg.imgsz, cfg.conf, cfg.head_imgsz, cfg.head_conf) == (640, 0.25, 960, 0.3)  # service defaults
+    with pytest.raises(ValueError):
+        detector_overrides(build_parser().parse_args(["count", "--head-conf", "1.5", "x.jpg"]), base, "head")
 
 
 @pytest.mark.slow
@@ -59,9 +76,9 @@ def test_cli_prints_clean_json_lines_and_exits_1_on_a_bad_image(tmp_path: Path) 
                           str(IMG / "PartA_00224.jpg")], capture_output=True, text=True, cwd=REPO, env=env)
     assert out.returncode == 1, out.stderr
     rows = lines(out.stdout)  # every stdout line is JSON: Ultralytics' log lines went to stderr
-    assert rows == [{"image": str(IMG / "PartA_00128.jpg"), "people": 1},
+    assert rows == [{"image": str(IMG / "PartA_00128.jpg"), "people": 1, "mode": "person"},
                     {"image": str(bad), "error": "not a readable image"},
-                    {"image": str(IMG / "PartA_00224.jpg"), "people": rows[2]["people"]}]
+                    {"image": str(IMG / "PartA_00224.jpg"), "people": rows[2]["people"], "mode": "person"}]
     assert 2 <= rows[2]["people"] <= 3  # three people at the front, one in a dark doorway (checked by eye)
     assert (tmp_path / "cache" / "onestop-monitor" / "ultralytics").is_dir()  # default state dir
 
@@ -102,7 +119,7 @@ def test_config_zones_are_counted_per_image(tmp_path: Path, capsys: pytest.Captu
     assert 3 <= lecture["zones"]["seats"] <= 13
     assert lecture["zones"]["lectern"] + lecture["zones"]["seats"] <= lecture["people"] <= 14
     # 00128: one cleaner by the window at the back left, in neither zone.
-    assert empty == {"image": str(folder / "PartA_00128.jpg"), "people": 1,
+    assert empty == {"image": str(folder / "PartA_00128.jpg"), "people": 1, "mode": "person",
                      "zones": {"lectern": 0, "seats": 0}}
 
 

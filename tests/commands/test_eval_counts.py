@@ -164,6 +164,7 @@ def test_head_mode_beats_baseline_on_classroom(tmp_path: Path, capsys: pytest.Ca
     report = json.loads(out)
     head, base = report["modes"]
     assert head["settings"]["mode"] == "head" and base["settings"]["mode"] == "baseline"
+    assert base["settings"]["models"] == {"person": {"model": "yolo11n-pose.pt", "imgsz": 640, "conf": 0.25}}
     assert report["images"] == 4 and len(head["worst"]) == 2
     # The first 4 classroom frames hold 81, 9, 9 and 9 heads. The person baseline finds a handful (93% relative
     # MAE over all 125 frames), the head model nearly all (7% over all 125, see models/yolo11n-head.md); 30%
@@ -171,3 +172,42 @@ def test_head_mode_beats_baseline_on_classroom(tmp_path: Path, capsys: pytest.Ca
     assert base["relative_mae"] > 0.6
     assert head["relative_mae"] < 0.3
     assert head["mae"] < base["mae"] / 3
+
+
+# --- every flag is honoured, in every mode, and the report shows what ran
+
+
+def eval_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> dict:
+    code = main(["eval-counts", str(CLASSROOM), "--limit", "3", "--worst", "3", "--json",
+                 "--state-dir", str(tmp_path / "state"), *flags])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+@pytest.mark.slow
+def test_head_mode_uses_the_imgsz_and_conf_it_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, head mode always ran the head defaults (960, 0.3) and printed the flags' values: both runs gave
+    # the same counts, so the README's "640 px / conf 0.25" row could not be reproduced.
+    small = eval_json(tmp_path, capsys, "--mode", "head", "--imgsz", "640", "--conf", "0.25")["modes"][0]
+    large = eval_json(tmp_path, capsys, "--mode", "head", "--imgsz", "960", "--conf", "0.3")["modes"][0]
+    assert small["settings"]["models"] == {"head": {"model": "yolo11n-head.pt", "imgsz": 640, "conf": 0.25}}
+    assert large["settings"]["models"] == {"head": {"model": "yolo11n-head.pt", "imgsz": 960, "conf": 0.3}}
+    assert "imgsz 640, conf 0.25" in small["label"] and "imgsz 960, conf 0.3" in large["label"]
+    predicted = [{r["image"]: r["predicted"] for r in m["worst"]} for m in (small, large)]
+    assert predicted[0].keys() == predicted[1].keys() and len(predicted[0]) == 3
+    assert predicted[0] != predicted[1]  # PartA_00000 (81 heads): 640 px misses more of the back rows
+
+
+@pytest.mark.slow
+def test_fused_mode_reports_both_models_and_head_overrides(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    default = eval_json(tmp_path, capsys, "--mode", "fused")
+    assert default["modes"][0]["settings"] == {"mode": "fused", "models": {
+        "head": {"model": "yolo11n-head.pt", "imgsz": 960, "conf": 0.3},
+        "person": {"model": "yolo11n-pose.pt", "imgsz": 640, "conf": 0.25}}}
+    both = eval_json(tmp_path, capsys, "--imgsz", "800", "--conf", "0.35", "--head-conf", "0.4")
+    assert both["modes"][0]["settings"]["mode"] == "fused"  # auto: the head model is installed
+    assert both["modes"][0]["settings"]["models"] == {
+        "head": {"model": "yolo11n-head.pt", "imgsz": 800, "conf": 0.4},
+        "person": {"model": "yolo11n-pose.pt", "imgsz": 800, "conf": 0.35}}
