@@ -189,10 +189,11 @@ def eval_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -
 def test_head_mode_uses_the_imgsz_and_conf_it_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before, head mode always ran the head defaults (960, 0.3) and printed the flags' values: both runs gave
     # the same counts, so the README's "640 px / conf 0.25" row could not be reproduced.
+    # The models run on a CPU as their bundled OpenVINO exports (backend auto): the report names what ran.
     small = eval_json(tmp_path, capsys, "--mode", "head", "--imgsz", "640", "--conf", "0.25")["modes"][0]
     large = eval_json(tmp_path, capsys, "--mode", "head", "--imgsz", "960", "--conf", "0.3")["modes"][0]
-    assert small["settings"]["models"] == {"head": {"model": "yolo11n-head.pt", "imgsz": 640, "conf": 0.25}}
-    assert large["settings"]["models"] == {"head": {"model": "yolo11n-head.pt", "imgsz": 960, "conf": 0.3}}
+    assert small["settings"]["models"] == {"head": {"model": "yolo11n-head_openvino_model", "imgsz": 640, "conf": 0.25}}
+    assert large["settings"]["models"] == {"head": {"model": "yolo11n-head_openvino_model", "imgsz": 960, "conf": 0.3}}
     assert "imgsz 640, conf 0.25" in small["label"] and "imgsz 960, conf 0.3" in large["label"]
     predicted = [{r["image"]: r["predicted"] for r in m["worst"]} for m in (small, large)]
     assert predicted[0].keys() == predicted[1].keys() and len(predicted[0]) == 3
@@ -204,10 +205,10 @@ def test_fused_mode_reports_both_models_and_head_overrides(tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     default = eval_json(tmp_path, capsys, "--mode", "fused")
     assert default["modes"][0]["settings"] == {"mode": "fused", "models": {
-        "head": {"model": "yolo11n-head.pt", "imgsz": 960, "conf": 0.3},
-        "person": {"model": "yolo11n-pose.pt", "imgsz": 640, "conf": 0.25}}}
+        "head": {"model": "yolo11n-head_openvino_model", "imgsz": 960, "conf": 0.3},
+        "person": {"model": "yolo11n-pose_openvino_model", "imgsz": 640, "conf": 0.25}}}
     both = eval_json(tmp_path, capsys, "--imgsz", "800", "--conf", "0.35", "--head-conf", "0.4")
     assert both["modes"][0]["settings"]["mode"] == "fused"  # auto: the head model is installed
     assert both["modes"][0]["settings"]["models"] == {
-        "head": {"model": "yolo11n-head.pt", "imgsz": 800, "conf": 0.4},
-        "person": {"model": "yolo11n-pose.pt", "imgsz": 800, "conf": 0.35}}
+        "head": {"model": "yolo11n-head_openvino_model", "imgsz": 800, "conf": 0.4},
+        "person": {"model": "yolo11n-pose_openvino_model", "imgsz": 800, "conf": 0.35}}

@@ -117,6 +117,14 @@ def test_bundled_export_counts_like_the_pt(tmp_path: Path) -> None:
     b = [len(pt.predict([image])[0]) for image in images]
     assert sum(b) >= 10
     assert all(abs(x - y) <= 1 for x, y in zip(a, b, strict=True)), (a, b)
+    # The head model at its own size and confidence (960, 0.3): dozens of heads per frame, within 2%.
+    ours = build_detectors(DetectorConfig.model_validate({}), {"head"}, tmp_path)["head"]
+    pt = build_detectors(DetectorConfig.model_validate({"backend": "ultralytics"}), {"head"}, tmp_path)["head"]
+    assert type(ours).__name__ == "OpenVINODetector" and type(pt).__name__ == "UltralyticsDetector"
+    a = [len(ours.predict([image])[0]) for image in images]
+    b = [len(pt.predict([image])[0]) for image in images]
+    assert sum(b) >= 50
+    assert all(abs(x - y) <= max(1, 0.02 * y) for x, y in zip(a, b, strict=True)), (a, b)
 
 
 def test_repo_has_no_scratch_exports() -> None:
