@@ -142,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
     from ..memory import limit_malloc_arenas
 
     limit_malloc_arenas()  # before any camera thread exists
+    import cv2
+
+    # OpenCV's own worker threads would compete with the model's for the same cores: every OpenCV call here is
+    # small (letterbox, JPEG, the view check). The Ultralytics backend sets the same when it loads.
+    cv2.setNumThreads(1)
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2

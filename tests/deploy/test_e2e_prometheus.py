@@ -44,6 +44,28 @@ SITE, PROVINCE = "e2e", "Lào Cai"
 RECEIVERS = {"9009": "supervisors", "9010": "it-operations", "9011": "lao-cai-office"}
 
 
+# A camera re-aimed since its zones were drawn: its view reference (seeded by the test, see seed_reference) was
+# taken on zidane.jpg's scene, and it now shows bus.jpg. The view check reads it as moved.
+AIMED_ELSEWHERE: dict[str, Any] = {
+    "id": "aimed", "url": "package://monitor/demo/bus.jpg", "sample_every": "1s",
+    "zones": [{"id": "pavement", "kind": "queue", "polygon": [[0, 0.7], [1, 0.7], [1, 1], [0, 1]]}]}
+
+
+def seed_reference(state_dir: Path) -> None:
+    """Store the view reference of camera 'aimed' as if its zones had been saved while it showed zidane.jpg."""
+    import cv2
+
+    from monitor.config import CameraConfig
+    from monitor.config.camera import resolve_package_url
+    from monitor.view.estimate import ViewEstimator
+    from monitor.view.reference import Reference, ReferenceStore, reference_key
+
+    cam = CameraConfig.model_validate(AIMED_ELSEWHERE)
+    before = cv2.imread(resolve_package_url("package://monitor/demo/zidane.jpg"))
+    ref = Reference(ViewEstimator().features(before), time.time() - 3600)
+    ReferenceStore(state_dir / "view").save(cam.id, reference_key(cam), ref)
+
+
 def service_config(receiver: WebhookReceiver, dead_rtsp_port: int) -> dict[str, Any]:
     """The clip's room as a one-stop office open around the clock.
 
@@ -72,9 +94,10 @@ def service_config(receiver: WebhookReceiver, dead_rtsp_port: int) -> dict[str, 
                  ]},
                 # Nobody ever sits behind the clip's table: a second camera watches the table's officer seat,
                 # Ultralytics' zidane.jpg with a man standing in it, so services happen (they need an officer).
-                {"id": "seat", "url": "package://ultralytics/assets/zidane.jpg", "sample_every": "1s",
+                {"id": "seat", "url": "package://monitor/demo/zidane.jpg", "sample_every": "1s",
                  "zones": [{"id": "table-staff", "kind": "staff", "counter": "table",
                             "polygon": [[0.6, 0], [1, 0], [1, 1], [0.6, 1]]}]},
+                AIMED_ELSEWHERE,
                 {"id": "gone", "url": f"rtsp://127.0.0.1:{dead_rtsp_port}/gone", "sample_every": "1s"},
             ],
             "alerts": {
@@ -119,6 +142,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("e2e-prometheus")
     receiver = WebhookReceiver().start()
     service = ServiceProcess(service_config(receiver, free_port()), tmp)
+    seed_reference(tmp / "state")
     am = prom = None
     try:
         service.start(ready_timeout=240)
