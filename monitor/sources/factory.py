@@ -7,11 +7,13 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from ..config import CameraConfig
-from .avtools import scheme
-from .base import CameraSource, Frame, SourceError, SourceOptions
+from .avtools import local_path, scheme
+from .base import CameraSource, Frame, SourceError
+from .file import FileSource
+from .health import SourceOptions
 from .image import IMAGE_SUFFIXES, ImageSource
 from .snapshot import SnapshotSource
-from .stream import StreamSource, local_path
+from .stream import StreamSource
 
 SNAPSHOT_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -38,7 +40,9 @@ def open_source(camera: CameraConfig, options: SourceOptions | None = None) -> C
         return SnapshotSource(camera, options)
     if kind == "image":
         return ImageSource(camera, options)
-    return StreamSource(camera, options, is_file=kind == "file")
+    if kind == "file":
+        return FileSource(camera, options)
+    return StreamSource(camera, options)
 
 
 def grab_frame(camera: CameraConfig, timeout: float = 20.0, options: SourceOptions | None = None) -> Frame:

@@ -8,9 +8,9 @@ import time
 import cv2
 import numpy as np
 
+from .avtools import local_path
 from .base import CameraSource, SourceError
 from .decode import size_problem
-from .stream import local_path
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,14 +10,13 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from .avtools import av_error, quiet_ffmpeg
+from .avtools import av_error, local_path, open_video, quiet_ffmpeg, seconds, to_bgr
 from .base import SourceError
-from .decode import size_problem
-from .stream import local_path, seconds, to_bgr
+from .decode import TIME_EPS, VideoTimeSampler, size_problem
 
 
 def iter_video(path: str | Path, every_s: float) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (t_video_s, BGR frame) for the first frame at or after each multiple of every_s.
+    """Yield (t_video_s, BGR frame) for the first frame at or after each multiple of every_s (VideoTimeSampler).
 
     Times are seconds from the first frame. Every frame is decoded (sampling needs exact times, not keyframes)
     but only the yielded ones are converted to BGR, which costs more than decoding.
@@ -26,39 +24,20 @@ def iter_video(path: str | Path, every_s: float) -> Iterator[tuple[float, np.nda
     >>> [round(t, 1) for t, _ in iter_video(ONE_BY_ONE, 30.0)]  # doctest: +SKIP
     [0.0, 30.0, 60.0, 90.0, 120.0]
     """
-    if every_s <= 0:
-        raise ValueError(f"every_s must be positive, not {every_s}")
+    sampler = VideoTimeSampler(every_s)  # raises ValueError for every_s <= 0, before the file is opened
     quiet_ffmpeg()
     name = local_path(str(path))
-    t0 = time.monotonic()
-    try:
-        container = av.open(name)
-    except Exception as exc:  # mapped to a reason; str(exc) would repeat the path, harmless here but uniform
-        raise av_error(exc, "open", time.monotonic() - t0, float("inf")) from None
-    with container:
-        if not container.streams.video:
-            raise SourceError("codec", f"{name}: no video stream")
-        stream = container.streams.video[0]
+    with open_video(name, label=f"{name}: ") as (container, stream):
         stream.thread_type = "AUTO"  # one file, nothing else to share the cores with
-        start: float | None = None
-        target = 0.0
         scaler = VideoReformatter()
         try:
             for frame in container.decode(stream):
                 t = seconds(frame.pts, frame.time_base or stream.time_base)
-                if t is None:
-                    continue
-                if start is None:
-                    start = t
-                t -= start
-                # 1e-6: frame times are rationals, the targets floats; 30/10240 s must count as 30 s.
-                if t + 1e-6 < target:
+                if t is None or not sampler.take(t):
                     continue
                 if problem := size_problem(frame.width, frame.height):
                     raise SourceError("bad_size", f"{name}: {problem}")
-                yield t, to_bgr(frame, scaler)
-                # Skip the targets this frame already covers (a gap in the video yields one frame, not many).
-                target = (int((t + 1e-6) // every_s) + 1) * every_s
+                yield t - (sampler.origin or 0.0), to_bgr(frame, scaler)
         except SourceError:
             raise
         except Exception as exc:
@@ -84,20 +63,11 @@ def frame_at(path: str | Path, t: float) -> VideoFrameAt:
         raise ValueError(f"t must be 0 or more, not {t}")
     quiet_ffmpeg()
     name = local_path(str(path))
-    t0 = time.monotonic()
-    try:
-        container = av.open(name)
-    except Exception as exc:
-        raise av_error(exc, "open", time.monotonic() - t0, float("inf")) from None
-    with container:
-        if not container.streams.video:
-            raise SourceError("codec", f"{name}: no video stream")
-        stream = container.streams.video[0]
+    with open_video(name, label=f"{name}: ") as (container, stream):
         tb = stream.time_base
         first = stream.start_time or 0
         duration = float(container.duration) / av.time_base if container.duration else None
         last = None
-        scaler = VideoReformatter()
         try:
             if tb is not None and t > 0:
                 container.seek(first + int(t / tb), stream=stream, backward=True, any_frame=False)
@@ -107,7 +77,7 @@ def frame_at(path: str | Path, t: float) -> VideoFrameAt:
                     continue
                 ft -= seconds(first, tb) or 0.0
                 last = (ft, frame)
-                if ft + 1e-6 >= t:
+                if ft + TIME_EPS >= t:
                     break
         except Exception as exc:
             raise av_error(exc, "decode", 0.0, float("inf")) from None
@@ -115,4 +85,4 @@ def frame_at(path: str | Path, t: float) -> VideoFrameAt:
             raise SourceError("eof", f"{name}: no picture")
         if problem := size_problem(last[1].width, last[1].height):
             raise SourceError("bad_size", f"{name}: {problem}")
-        return VideoFrameAt(max(0.0, last[0]), to_bgr(last[1], scaler), duration)
+        return VideoFrameAt(max(0.0, last[0]), to_bgr(last[1], VideoReformatter()), duration)

@@ -11,7 +11,8 @@ import numpy as np
 from .. import __version__
 from ..config import CameraConfig
 from ..redact import strip_userinfo
-from .base import CameraSource, SourceError, SourceOptions
+from .base import CameraSource, SourceError
+from .health import SourceOptions
 from .image import decode_image
 
 

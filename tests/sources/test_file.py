@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from monitor.config import CameraConfig
-from monitor.sources import SourceError, SourceOptions, StreamSource, grab_frame, iter_video, open_source
+from monitor.sources import FileSource, SourceError, SourceOptions, grab_frame, iter_video, open_source
 from tests.support.paths import ONE_BY_ONE
 
 
@@ -18,7 +18,7 @@ def file_camera(path: Path, every: float, realtime: bool = True, loop: bool = Tr
     return CameraConfig(id="file", url=str(path), sample_every=every, realtime=realtime, loop=loop)
 
 
-def take(src: StreamSource, n: int, timeout: float = 20.0, images: list | None = None) -> list[float]:
+def take(src: FileSource, n: int, timeout: float = 20.0, images: list | None = None) -> list[float]:
     """Take n successive frames (each newer than the last), return their video times (and images)."""
     out: list[float] = []
     last = 0
@@ -40,7 +40,7 @@ def test_consumer_paced_file_gives_every_sample_then_loops(short_clip: Path) -> 
     samples = [t for t, _ in reference]
     assert samples == pytest.approx([float(i) for i in range(len(samples))]) and len(samples) >= 3
     src = open_source(file_camera(short_clip, 1.0, realtime=False))
-    assert isinstance(src, StreamSource) and src.is_file
+    assert isinstance(src, FileSource)
     src.start()
     images: list = []
     try:
@@ -54,6 +54,23 @@ def test_consumer_paced_file_gives_every_sample_then_loops(short_clip: Path) -> 
     # Keyframes decoded alone (and drained at once) are the same pictures a full decode gives.
     for image, (_, want) in zip(images, reference * 2, strict=False):
         assert np.array_equal(image, want)
+
+
+def test_consumer_paced_file_takes_the_frames_replay_takes(short_clip: Path) -> None:
+    # 0.25 s is not a whole number of 10 fps frames: each sample is the first frame at or after a multiple of
+    # 0.25 s (0.3, 0.5, 0.8, 1.0...), as `replay` samples, not the last one taken + 0.25 s (0.3, 0.6, 0.9...).
+    # The decoder keeps its last pictures back at the end of the file (iter_video drains them): the last sample
+    # is left out of the comparison.
+    reference = [t for t, _ in iter_video(short_clip, 0.25)][:-1]
+    src = open_source(file_camera(short_clip, 0.25, realtime=False, loop=False))
+    src.start()
+    try:
+        times = take(src, len(reference))
+        st = src.status()
+    finally:
+        assert src.stop(5)
+    assert times == pytest.approx(reference, abs=1e-3) and reference[:5] == pytest.approx([0.0, 0.3, 0.5, 0.8, 1.0])
+    assert st.decode_mode == "all"  # keyframes every 1 s are too rare for 0.25 s samples
 
 
 def test_realtime_file_plays_at_its_own_speed_and_loops(short_clip: Path) -> None:

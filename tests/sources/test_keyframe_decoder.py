@@ -12,7 +12,8 @@ from av.video.reformatter import VideoReformatter
 
 from monitor.config import CameraConfig
 from monitor.sources import SourceError, SourceOptions, open_source
-from monitor.sources.stream import KeyframeDecoder, to_bgr
+from monitor.sources.avtools import to_bgr
+from monitor.sources.keyframes import KeyframeDecoder
 
 
 def keyframe_packets(path: Path, n: int) -> tuple[av.container.InputContainer, av.VideoStream, list[av.Packet]]:

@@ -18,7 +18,7 @@ import pytest
 
 from monitor.config import CameraConfig
 from monitor.sources import CameraSource, SourceError, SourceOptions, SourceStatus, grab_frame, open_source
-from monitor.sources.stream import to_bgr
+from monitor.sources.avtools import to_bgr
 from tests.support.paths import ONE_BY_ONE
 from tests.support.rtsp_server import RtspServer
 
