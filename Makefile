@@ -30,8 +30,8 @@ test: system-deps install install-runtime
 	$(PY) -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check monitor tests
-	$(VENV)/bin/mypy monitor
+	$(VENV)/bin/ruff check monitor tests benchmarks
+	$(VENV)/bin/mypy monitor benchmarks
 
 clean:
 	rm -rf $(VENV) $(RUNTIME_VENV) state .pytest_cache

@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO))
 
 import psutil  # noqa: E402
 
+from benchmarks.rtsp_server import RtspServer, gstreamer_problem  # noqa: E402
 from tests.support.paths import ONE_BY_ONE  # noqa: E402
-from tests.support.rtsp_server import RtspServer, gstreamer_problem  # noqa: E402
 from tests.support.service import ServiceProcess, metric_value  # noqa: E402
 from tests.support.webhook_receiver import WebhookReceiver  # noqa: E402
 

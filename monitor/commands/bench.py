@@ -1,9 +1,11 @@
-"""bench: measure cameras per machine: N real RTSP streams, the real service, the bare model, QueueManager."""
+"""bench: measure cameras per machine; starts the benchmark harness (benchmarks/, beside the package)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,10 +31,20 @@ Example:
   onestop-monitor bench --cameras 64 --size 640x360       # cameras' analytics substreams"""
 
 
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The source checkout the package runs from (every install is an editable one); benchmarks/ lies beside it."""
+
+
 def _default_clip() -> Path:
     shared = os.environ.get("ONESTOP_SHARED_DATA")
-    root = Path(shared) if shared else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    root = Path(shared) if shared else CHECKOUT.parent / "shared" / "data"
     return root / "intel_sample_videos" / "one-by-one-person-detection.mp4"
+
+
+def default_cache_dir() -> Path:
+    """Return $XDG_CACHE_HOME/onestop-monitor/bench (~/.cache/... when unset)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "onestop-monitor" / "bench"
 
 
 def _seconds(text: str) -> float:
@@ -53,8 +65,6 @@ def _size(text: str) -> tuple[int, int]:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
-    from ..bench.media import default_cache_dir
-
     p.add_argument("--cameras", type=int, default=16, help="number of RTSP streams (default 16)")
     p.add_argument("--interval", type=_seconds, default=2.0, help="sample interval per camera (default 2s)")
     p.add_argument("--duration", type=_seconds, default=60.0, help="measured time (default 60s)")
@@ -80,28 +90,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the benchmark and print the report; exit 2 when it cannot run here, 1 when a step fails."""
-    from ..bench.report import render
-    from ..bench.runner import BenchError, BenchOptions, run_bench
+    """Run the benchmark harness in its own process; exit 2 when it cannot run here, 1 when a step fails."""
     from ..detect.choose import is_cuda
 
     if args.cameras < 1:
         print("bench: --cameras must be >= 1", file=sys.stderr)
         return 2
-    cuda = is_cuda(args.device)
-    opts = BenchOptions(cameras=args.cameras, interval_s=args.interval, duration_s=args.duration,
-                        warmup_s=args.warmup, device=args.device, backend=args.backend, model=args.model,
-                        imgsz=args.imgsz, max_batch=args.max_batch or (256 if cuda else 8),
-                        half=args.half, source=args.source,
-                        clip=(args.clip or _default_clip()).resolve(), cache_dir=args.cache_dir.resolve(),
-                        queue_manager_s=args.queue_manager_seconds, size=args.size)
-    print(f"bench: {opts.cameras} cameras, {opts.size[0]}x{opts.size[1]}, interval {opts.interval_s:g} s, "
-          f"{opts.duration_s:g} s, device {opts.device}, backend {opts.backend}", flush=True)
-    try:
-        result = run_bench(opts, say=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
-    except BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 2 if "unavailable" in str(exc) or "not found" in str(exc) else 1
-    for line in render(result):
-        print(line, flush=True)
-    return 0
+    if not (CHECKOUT / "benchmarks" / "__main__.py").is_file():
+        print(f"bench: the benchmark harness ships with the source checkout, not the package: benchmarks/ is not "
+              f"beside {CHECKOUT / 'monitor'}", file=sys.stderr)
+        return 2
+    options = {"cameras": args.cameras, "interval_s": args.interval, "duration_s": args.duration,
+               "warmup_s": args.warmup, "device": args.device, "backend": args.backend, "model": args.model,
+               "imgsz": args.imgsz, "max_batch": args.max_batch or (256 if is_cuda(args.device) else 8),
+               "half": args.half, "source": args.source, "clip": str((args.clip or _default_clip()).resolve()),
+               "cache_dir": str(args.cache_dir.resolve()), "queue_manager_s": args.queue_manager_seconds,
+               "size": list(args.size)}
+    path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p)
+    return subprocess.run([sys.executable, "-m", "benchmarks", json.dumps(options)],
+                          env={**os.environ, "PYTHONPATH": path}, check=False).returncode

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from monitor.bench.report import KEYS, render, summary
+from benchmarks.report import KEYS, render, summary
 from tests.support.paths import ONE_BY_ONE, REPO
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def rtsp_run(cache: Path) -> tuple[list[str], dict[str, Any]]:
-    from monitor.bench.rtsp import gstreamer_problem
+    from benchmarks.rtsp_server import gstreamer_problem
 
     problem = gstreamer_problem()
     if problem:
@@ -67,7 +68,7 @@ def test_two_rtsp_cameras_give_sane_figures(rtsp_run: tuple[list[str], dict[str,
 def test_clip_is_camera_like_and_cached(cache: Path, rtsp_run: tuple[list[str], dict[str, Any]]) -> None:
     import av
 
-    from monitor.bench.media import keyframe_times
+    from benchmarks.media import keyframe_times
 
     clips = list(cache.glob("one-by-one-person-detection_640x360_*.mp4"))  # --size 640x360: a substream
     assert len(clips) == 1
@@ -97,6 +98,15 @@ def test_size_option_checks_its_value() -> None:
     bad = subprocess.run([sys.executable, "-m", "monitor", "bench", "--size", "big"], capture_output=True, text=True,
                          timeout=120, cwd=REPO)
     assert bad.returncode == 2 and "size must be WxH" in bad.stderr
+
+
+def test_command_outside_a_checkout_says_where_the_harness_is(tmp_path: Path) -> None:
+    # An install without benchmarks/ beside the package: the command says so instead of failing on an import.
+    shutil.copytree(REPO / "monitor", tmp_path / "monitor", ignore=shutil.ignore_patterns("__pycache__"))
+    r = subprocess.run([sys.executable, "-m", "monitor", "bench", "--cameras", "1"], capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "ships with the source checkout" in r.stderr and str(tmp_path / "monitor") in r.stderr
 
 
 def test_report_keys_and_nan_become_null() -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.console.browser import Tab, bearer, shot
 from tests.support.paths import ONE_BY_ONE
-from tests.support.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.service import ServiceProcess, metric_value, wait_until
 
 pytestmark = pytest.mark.slow

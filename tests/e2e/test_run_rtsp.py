@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
+from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.paths import ONE_BY_ONE
 from tests.support.room import room_site
-from tests.support.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.service import ServiceProcess, metric_value, wait_until
 
 pytestmark = pytest.mark.slow

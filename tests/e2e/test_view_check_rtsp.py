@@ -23,9 +23,9 @@ import av
 import numpy as np
 import pytest
 
+from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.paths import ONE_BY_ONE
 from tests.support.room import ROOM_ZONES
-from tests.support.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.service import ServiceProcess, wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 

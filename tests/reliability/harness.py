@@ -21,9 +21,9 @@ from urllib.parse import quote
 import httpx
 import yaml
 
+from benchmarks.rtsp_server import RtspServer
 from tests.reliability.http_fault_camera import FaultCamera
 from tests.support.paths import ONE_BY_ONE, REPO
-from tests.support.rtsp_server import RtspServer
 from tests.support.service import ServiceProcess, metric_value
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import WebhookReceiver

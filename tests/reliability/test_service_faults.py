@@ -23,6 +23,7 @@ from typing import Any
 import psutil
 import pytest
 
+from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.reliability.harness import (
     CAMERAS,
     Client,
@@ -37,7 +38,6 @@ from tests.reliability.harness import (
 )
 from tests.reliability.http_fault_camera import FaultCamera
 from tests.support.paths import ONE_BY_ONE
-from tests.support.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.service import ServiceProcess, wait_until
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature

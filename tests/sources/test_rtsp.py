@@ -16,11 +16,11 @@ import av
 import numpy as np
 import pytest
 
+from benchmarks.rtsp_server import RtspServer
 from monitor.config import CameraConfig
 from monitor.sources import CameraSource, SourceError, SourceOptions, SourceStatus, grab_frame, open_source
 from monitor.sources.avtools import to_bgr
 from tests.support.paths import ONE_BY_ONE
-from tests.support.rtsp_server import RtspServer
 
 USER, PASSWORD = "viewer", "Pa55:w@rd#rtsp"
 CREDS = f"{USER}:{quote(PASSWORD, safe='')}"  # as it must be written in a URL

@@ -6,11 +6,16 @@
         srv.start()              # back on the same port
         srv.pause(); srv.resume()  # frozen camera: TCP stays open, no data
 
-Several mounts share one process (`mounts={"cam2": path, ...}`), for tests that need many streams.
+Several mounts share one process (`mounts={"cam2": path, ...}`), for many streams. The server script
+(rtsp_gst_server.py) runs under Debian's /usr/bin/python3 with python3-gi, gir1.2-gst-rtsp-server-1.0,
+gstreamer1.0-plugins-good and -bad, not under the project venv. Streams are served without re-encoding, so the
+server costs little CPU.
 """
 
 from __future__ import annotations
 
+import os
+import select
 import shutil
 import signal
 import socket
@@ -22,14 +27,50 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
-# One server script and one probe for the product's benchmark and the tests: the tests add kill/pause/auth on top.
-from monitor.bench.rtsp import SCRIPT, SYSTEM_PYTHON, _clean_env, gstreamer_problem, read_ready_port
+SYSTEM_PYTHON = "/usr/bin/python3"
+SCRIPT = Path(__file__).with_name("rtsp_gst_server.py")
+INSTALL_HINT = ("apt install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good "
+                "gstreamer1.0-plugins-bad")
 
-__all__ = ["SCRIPT", "SYSTEM_PYTHON", "RtspServer", "gstreamer_problem"]
+
+def clean_env() -> dict[str, str]:
+    """Return this process's environment without the venv's variables, for the system Python."""
+    # They would make the system python look for packages in the wrong place.
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+def gstreamer_problem(python: str = SYSTEM_PYTHON) -> str | None:
+    """Return why the GStreamer RTSP server cannot run here (missing packages), None when it can."""
+    if not Path(python).exists():
+        return f"{python} not found ({INSTALL_HINT})"
+    probe = ("import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); "
+             "from gi.repository import Gst, GstRtspServer; Gst.init(None); "
+             "import sys; sys.exit(0 if all(Gst.ElementFactory.find(e) for e in "
+             "('qtdemux', 'h264parse', 'rtph264pay')) else 3)")
+    r = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60, env=clean_env())
+    if r.returncode:
+        return f"GStreamer RTSP server unavailable ({INSTALL_HINT}): {r.stderr.strip()[-300:]}"
+    return None
+
+
+def read_ready_port(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int | None, bytes]:
+    """Wait for the server script's "READY <port>" line; return (port, what was read), port None on failure."""
+    assert proc.stdout is not None
+    line = b""
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 256)
+            if not chunk:
+                break
+            line += chunk
+            if line.startswith(b"READY ") and line.endswith(b"\n"):
+                return int(line.split()[1]), line
+    return None, line
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
-    # Runs at garbage collection or interpreter exit: never leave a server behind a crashed test run.
+    # Runs at garbage collection or interpreter exit: never leave a server behind a crashed run.
     if proc.poll() is None:
         proc.send_signal(signal.SIGCONT)
         proc.kill()
@@ -50,6 +91,7 @@ class RtspServer:
         self.port = port or 0  # 0: the server picks one; it is kept for restarts
         self.proc: subprocess.Popen[bytes] | None = None
         self._logdir = Path(tempfile.mkdtemp(prefix="rtsp-server-"))
+        # stderr goes to a file: a pipe nobody reads could fill and stall the server.
         self.log_path = self._logdir / "server.log"
 
     @property
@@ -66,11 +108,11 @@ class RtspServer:
             auth = f"{quote(self.user, safe='')}:{quote(self.password or '', safe='')}@"
         return f"rtsp://{auth}127.0.0.1:{self.port}/{name}"
 
-    def start(self, timeout: float = 20.0) -> RtspServer:
+    def start(self, timeout: float = 30.0) -> RtspServer:
         """Start the process; return when its port accepts connections, else raise RuntimeError (with log)."""
         if self.running:
             return self
-        cmd = [self.python, str(SCRIPT), "--port", str(self.port)]
+        cmd = [self.python, str(SCRIPT), "--address", "127.0.0.1", "--port", str(self.port)]
         for name, file in self.mounts.items():
             cmd += ["--mount", f"{name}={file.resolve()}"]
         if self.user is not None:
@@ -78,7 +120,7 @@ class RtspServer:
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
-                                         env=_clean_env(), start_new_session=True)
+                                         env=clean_env(), start_new_session=True)
         finally:
             log.close()
         weakref.finalize(self, _terminate, self.proc)
@@ -111,6 +153,11 @@ class RtspServer:
     def running(self) -> bool:
         """Return True while the server process is alive."""
         return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """Return the server's process id while it runs (to read its CPU time)."""
+        return self.proc.pid if self.proc is not None and self.running else None
 
     def log_tail(self, chars: int = 2000) -> str:
         """Return the end of the server's stderr (for failure messages)."""

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .media import ClipSpec, prepare_clip
-from .rtsp import RtspServer, gstreamer_problem
+from .rtsp_server import RtspServer, gstreamer_problem
 from .worker import WorkerSpec
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+"""The source checkout: the benchmark's processes import `benchmarks` and `monitor` from it."""
 
 
 class BenchError(Exception):
@@ -42,6 +45,12 @@ class BenchOptions:
     queue_manager_s: float = 20.0  # 0 skips the QueueManager comparison
     size: tuple[int, int] = (1280, 720)  # stream width, height: 1280x720 main streams, 640x360 substreams
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BenchOptions:
+        """Return the options the `bench` command passed as JSON (paths as strings, the size as a list)."""
+        return cls(**{**data, "clip": Path(data["clip"]), "cache_dir": Path(data["cache_dir"]),
+                      "size": (int(data["size"][0]), int(data["size"][1]))})
+
 
 def _cpu_seconds(pid: int | None) -> float:
     """Return user+system CPU seconds of a process from /proc (0 when it is gone)."""
@@ -56,7 +65,8 @@ def _cpu_seconds(pid: int | None) -> float:
 
 def _python_module(module: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     """Run ``python -m module args`` with this interpreter; stderr is kept for error messages."""
-    env = {**os.environ, "YOLO_OFFLINE": "1"}
+    path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "YOLO_OFFLINE": "1", "PYTHONPATH": path}
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout,
                           env=env, stdin=subprocess.DEVNULL)
 
@@ -66,9 +76,9 @@ def ensure_export(opts: BenchOptions, state_dir: Path) -> str | None:
 
     The export runs in a subprocess, so torch stays out of the measured process. None: no export applies.
     """
-    from ..config import DetectorConfig
-    from ..detect.choose import bundled_export, exports_dir, find_export, is_cuda
-    from ..detect.models import resolve_model
+    from monitor.config import DetectorConfig
+    from monitor.detect.choose import bundled_export, exports_dir, find_export, is_cuda
+    from monitor.detect.models import resolve_model
 
     if is_cuda(opts.device) or opts.backend not in ("auto", "openvino", "onnxruntime"):
         return None
@@ -98,7 +108,7 @@ def run_worker_process(spec: WorkerSpec, work: Path, timeout: float) -> dict[str
     spec_path, out_path = work / "worker-spec.json", work / "worker-result.json"
     spec_path.write_text(json.dumps(asdict(spec)))
     out_path.unlink(missing_ok=True)
-    r = _python_module("monitor.bench.worker", str(spec_path), str(out_path), timeout=timeout)
+    r = _python_module("benchmarks.worker", str(spec_path), str(out_path), timeout=timeout)
     if r.returncode or not out_path.is_file():
         raise BenchError(f"the service process failed (exit {r.returncode}): {r.stderr.strip()[-1500:]}")
     return dict(json.loads(out_path.read_text()))
@@ -112,7 +122,7 @@ def run_queue_manager_process(opts: BenchOptions, clip: Path, state_dir: Path, w
                          f"or skip it with --queue-manager-seconds 0")
     out = work / "queue-manager.json"
     out.unlink(missing_ok=True)
-    r = _python_module("monitor.bench.queue_manager", str(clip), str(state_dir), str(out), "--device", opts.device,
+    r = _python_module("benchmarks.queue_manager", str(clip), str(state_dir), str(out), "--device", opts.device,
                        "--model", opts.model, "--imgsz", str(opts.imgsz), "--seconds", str(opts.queue_manager_s),
                        timeout=opts.queue_manager_s + 300)
     if r.returncode or not out.is_file():
@@ -157,7 +167,8 @@ def _measure(opts: BenchOptions, spec: WorkerSpec, clip: Path, work: Path, timeo
     """Serve the streams (or not, for memory cameras) and run the measured service process."""
     server_cores = 0.0
     if opts.source == "rtsp":
-        with RtspServer({f"cam{i:03d}": clip for i in range(opts.cameras)}) as server:
+        mounts: dict[str, str | Path] = {f"cam{i:03d}": clip for i in range(1, opts.cameras)}
+        with RtspServer(clip, name="cam000", mounts=mounts) as server:
             spec.urls = [server.url_for(f"cam{i:03d}") for i in range(opts.cameras)]
             say(f"RTSP server on 127.0.0.1:{server.port} with {opts.cameras} mounts; running the service for "
                 f"{opts.warmup_s:g} s warm-up + {opts.duration_s:g} s")

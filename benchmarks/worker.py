@@ -1,4 +1,4 @@
-"""The measured service process of the benchmark: the real Engine on N cameras, timed from the inside."""
+"""The measured service process of the benchmark: the real Engine on N cameras, measured through its hooks."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..config import CameraConfig, LoadedConfig, load_config
-from ..pipeline.engine import CameraRuntime, Engine
-from ..sources import Frame
+from monitor.config import CameraConfig, LoadedConfig, load_config
+from monitor.metrics import Metrics
+from monitor.pipeline.engine import Engine
+from monitor.sources import CameraSource
 
-log = logging.getLogger(__name__)
+from .measure import MeasuredSources, SampleLog, measured_metrics
 
 # Zones of a typical counter camera, in normalised coordinates: waiting area below, one counter above.
 ZONES: list[dict[str, Any]] = [
@@ -74,36 +75,6 @@ def site_config(spec: WorkerSpec) -> dict[str, Any]:
     }
 
 
-class TimedEngine(Engine):
-    """The real Engine, recording for each analysed sample its lag and when it was queued."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.record_lock = threading.Lock()
-        self.queued_at: dict[tuple[str, int], float] = {}
-        # (applied at, capture->applied lag, queued->applied wait, batch size) per analysed sample
-        self.samples: list[tuple[float, float, float, int]] = []
-
-    def sample(self, camera_id: str) -> bool:
-        """Queue as the Engine does; remember when, to split the lag into frame age and pipeline wait."""
-        t = self.clock()
-        queued = super().sample(camera_id)
-        rt = self.cameras.get(camera_id)
-        if queued and rt is not None:
-            with self.record_lock:
-                self.queued_at[(camera_id, rt.last_seq)] = t
-        return queued
-
-    def process(self, items: list[tuple[CameraRuntime, Frame]]) -> None:
-        """Process as the Engine does, then record each sample's lag like onestop_sample_lag_seconds."""
-        super().process(items)
-        now = self.clock()
-        with self.record_lock:
-            for rt, frame in items:
-                q = self.queued_at.pop((rt.camera.id, frame.seq), now)
-                self.samples.append((now, now - frame.ts, now - q, len(items)))
-
-
 def _proc_status_mb(key: str) -> float:
     """Return a memory figure of this process from /proc/self/status (VmRSS, VmHWM) in MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -146,9 +117,9 @@ def cpu_by_role(before: dict[int, float], after: dict[int, float]) -> dict[str, 
     return {k: round(v, 3) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
 
 
-def _dropped(engine: Engine) -> float:
+def _dropped(metrics: Metrics) -> float:
     """Return onestop_samples_dropped_total summed over cameras."""
-    return sum(s.value for m in engine.metrics.registry.collect() if m.name == "onestop_samples_dropped"
+    return sum(s.value for m in metrics.registry.collect() if m.name == "onestop_samples_dropped"
                for s in m.samples if s.name.endswith("_total"))
 
 
@@ -160,24 +131,24 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def _source_factory(spec: WorkerSpec) -> Any:
+def _source_factory(spec: WorkerSpec, samples: SampleLog) -> MeasuredSources:
+    """Return the engine's source factory: the cameras' own sources, or decoded frames in memory; measured."""
     if spec.source != "memory":
-        return None
+        return MeasuredSources(samples)
     from .media import sample_frames
     from .memory_source import MemorySource
 
     frames = sample_frames(Path(spec.clip), 16)
 
-    def make(cam: CameraConfig) -> MemorySource:
+    def make(cam: CameraConfig) -> CameraSource:
         return MemorySource(cam, frames, offset=int(cam.id[3:]))
 
-    return make
+    return MeasuredSources(samples, make)
 
 
 def run_worker(spec: WorkerSpec) -> dict[str, Any]:
     """Load the model, run the engine for warm-up + duration, then time the bare model; return the figures."""
-    from ..commands._common import load_detectors
-    from ..metrics import Metrics
+    from monitor.commands._common import load_detectors
 
     work = Path(spec.state_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -196,25 +167,26 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
     det.predict([black])
     load_s = time.perf_counter() - t0
     rss_model = _proc_status_mb("VmRSS")
-    factory = _source_factory(spec)
-    kwargs = {"source_factory": factory} if factory is not None else {}
-    engine = TimedEngine(loaded, detectors, Metrics(), **kwargs)
+    samples = SampleLog()
+    sources = _source_factory(spec, samples)
+    metrics = measured_metrics(samples)
+    engine = Engine(loaded, detectors, metrics, source_factory=sources)
     engine.start()
     try:
         time.sleep(spec.warmup_s)
         batches.clear()
-        w0, c0, n0, dropped0 = time.perf_counter(), time.process_time(), len(engine.samples), _dropped(engine)
+        w0, c0, dropped0 = time.perf_counter(), time.process_time(), _dropped(metrics)
         threads0 = _thread_cpu()
-        start_at = engine.clock()
+        start_at = time.time()
         time.sleep(spec.duration_s)
         w1, c1 = time.perf_counter(), time.process_time()
         roles = cpu_by_role(threads0, _thread_cpu())
-        end_at = engine.clock()
-        window = [s for s in engine.samples[n0:] if start_at <= s[0] <= end_at]
+        end_at = time.time()
+        window = samples.between(start_at, end_at)
         rss_peak, rss_now = _proc_status_mb("VmHWM"), _proc_status_mb("VmRSS")
-        modes = Counter(rt.source.status().decode_mode or "none" for rt in engine.cameras.values())
-        dropped = _dropped(engine) - dropped0
-        frames = [rt.last.frame.image for rt in engine.cameras.values() if rt.last is not None]
+        modes = Counter(s.status().decode_mode or "none" for s in sources.made)
+        dropped = _dropped(metrics) - dropped0
+        frames = [s.last.image for s in sources.made if s.last is not None]
     finally:
         engine.stop()
     from .model_time import time_model
@@ -227,8 +199,8 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
     bare_batch = max(1, round(mean_batch))
     timing = time_model(det, frames, batch=bare_batch) if frames else None
     timing1 = time_model(det, frames, batch=1) if frames and bare_batch != 1 else timing
-    lags = sorted(s[1] for s in window)
-    waits = sorted(s[2] for s in window)
+    lags = sorted(s.lag for s in window)
+    waits = sorted(s.wait for s in window if s.wait is not None)
     n = len(window)
     cpu_s = c1 - c0
     return {
@@ -254,12 +226,12 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one measurement: ``python -m monitor.bench.worker SPEC.json OUT.json``."""
+    """Run one measurement: ``python -m benchmarks.worker SPEC.json OUT.json``."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("spec", type=Path)
     ap.add_argument("out", type=Path)
     args = ap.parse_args(argv)
-    from ..memory import limit_malloc_arenas
+    from monitor.memory import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `run` does, so the figures are the daemon's
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..detect.base import Detector
+from monitor.detect.base import Detector
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,10 @@ class ModelTiming:
 
 def _bare_call(det: Detector, frames: list[np.ndarray]) -> tuple[Callable[[], Any], str]:
     """Return a zero-argument call that runs only the network on ``frames`` prepared beforehand."""
-    from ..detect.exported import ExportedDetector
+    from monitor.detect.exported import ExportedDetector
 
     if isinstance(det, ExportedDetector):
-        from ..detect.yolo_numpy import make_blob
+        from monitor.detect.yolo_numpy import make_blob
 
         blob, _ = make_blob(frames, det.input_shape(frames))
         return (lambda: det.infer(blob)), f"{type(det).__name__} graph call"

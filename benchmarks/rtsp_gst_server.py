@@ -1,7 +1,7 @@
-"""Benchmark RTSP server: local H.264 files at rtsp://ADDRESS:PORT/NAME, looping, with GStreamer's RTSP server.
+"""RTSP server of the tests and benchmarks: local H.264 files at rtsp://ADDRESS:PORT/NAME, looping, with GStreamer.
 
-Runs under Debian's /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0), not the project venv; the
-`RtspServer` classes in monitor/bench/rtsp.py and tests/support/rtsp_server.py start it.
+Runs under Debian's /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0), not the project venv;
+`RtspServer` in benchmarks/rtsp_server.py starts it.
 Packets are passed through without re-encoding (demux ! h264parse ! rtph264pay). At the end of the file
 the demuxer is sent back to the start while the timestamps keep going up, so clients see one endless
 stream, as from a camera.

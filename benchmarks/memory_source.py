@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from ..config import CameraConfig
-from ..sources.base import CameraSource, Frame, SourceStatus
+from monitor.config import CameraConfig
+from monitor.sources import CameraSource, Frame, SourceStatus
 
 
 class MemorySource(CameraSource):

@@ -25,8 +25,8 @@ def run_queue_manager(clip: Path, state_dir: Path, *, device: str = "cpu", model
     Needs ``shapely`` and ``lap`` (Ultralytics' solution and tracker requirements) installed beforehand:
     Ultralytics would otherwise try to pip-install them.
     """
-    from ..detect.env import prepare_ultralytics_env, ultralytics_logs_to_stderr
-    from ..detect.models import resolve_model
+    from monitor.detect.env import prepare_ultralytics_env, ultralytics_logs_to_stderr
+    from monitor.detect.models import resolve_model
 
     prepare_ultralytics_env(state_dir)
     ultralytics_logs_to_stderr()
@@ -57,7 +57,7 @@ def run_queue_manager(clip: Path, state_dir: Path, *, device: str = "cpu", model
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m monitor.bench.queue_manager CLIP STATE_DIR OUT.json [--device D] [--seconds S]``."""
+    """``python -m benchmarks.queue_manager CLIP STATE_DIR OUT.json [--device D] [--seconds S]``."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("clip", type=Path)
     ap.add_argument("state_dir", type=Path)

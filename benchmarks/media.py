@@ -33,12 +33,6 @@ class ClipSpec:
                 f"_v{self.version}")
 
 
-def default_cache_dir() -> Path:
-    """Return $XDG_CACHE_HOME/onestop-monitor/bench (~/.cache/... when unset)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "onestop-monitor" / "bench"
-
-
 def _source_key(source: Path) -> str:
     """Identify the source by name, size and a hash of its first MiB (cheap, and a changed file re-encodes)."""
     st = source.stat()
@@ -99,12 +93,11 @@ def encode_clip(source: Path, target: Path, spec: ClipSpec) -> Path:
     return target
 
 
-def prepare_clip(source: Path, cache_dir: Path | None = None, spec: ClipSpec | None = None) -> Path:
+def prepare_clip(source: Path, cache_dir: Path, spec: ClipSpec | None = None) -> Path:
     """Return the cached camera-like copy of ``source``, encoding it on first use."""
     spec = spec or ClipSpec()
-    folder = cache_dir or default_cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{source.stem}_{spec.tag}_{_source_key(source)}.mp4"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"{source.stem}_{spec.tag}_{_source_key(source)}.mp4"
     if target.is_file() and target.stat().st_size > 0:
         return target
     return encode_clip(source, target, spec)
