@@ -22,7 +22,7 @@ import httpx
 import yaml
 
 from benchmarks.rtsp_server import RtspServer
-from tests.reliability.http_fault_camera import FaultCamera
+from tests.support.http_camera import HttpCamera
 from tests.support.paths import ONE_BY_ONE, REPO
 from tests.support.service import ServiceProcess, metric_value
 from tests.support.tcp_proxy import TcpProxy
@@ -57,7 +57,7 @@ class World:
     rtsp_proxied: RtspServer
     rtsp_flappy: RtspServer
     proxy: TcpProxy
-    camera: FaultCamera
+    camera: HttpCamera
     receiver: WebhookReceiver
     codec_path: Path
     responses: list[str] = field(default_factory=list)  # every HTTP body seen, for the leak check
@@ -88,7 +88,7 @@ class World:
             cameras = [
                 {"id": "proxied", "url": self.rtsp_url(self.proxy.port)},
                 {"id": "flappy", "url": self.rtsp_url(self.rtsp_flappy.port)},
-                {"id": "snap", "url": self.camera.url("/snapshot.jpg")},
+                {"id": "snap", "url": self.camera.url("/snapshot.jpg", credentials=True)},
                 {"id": "codec", "url": str(self.codec_path)},
             ]
             for cam in cameras:

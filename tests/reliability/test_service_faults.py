@@ -36,7 +36,7 @@ from tests.reliability.harness import (
     run_cli,
     write_yaml,
 )
-from tests.reliability.http_fault_camera import FaultCamera
+from tests.support.http_camera import HttpCamera
 from tests.support.paths import ONE_BY_ONE
 from tests.support.service import ServiceProcess, wait_until
 from tests.support.tcp_proxy import TcpProxy
@@ -65,7 +65,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with RtspServer(clip, user="cam-operator", password=secret) as a, \
             RtspServer(clip, user="cam-operator", password=secret) as b, TcpProxy(a.port) as proxy, \
             WebhookReceiver() as rx:
-        camera = FaultCamera(jpeg, "cam-operator", secret).start()
+        camera = HttpCamera(jpeg, "cam-operator", secret, mode="good", require_auth=True).start()
         try:
             yield World(tmp, secret, clip, a, b, proxy, camera, rx, codec)
         finally:

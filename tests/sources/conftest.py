@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.sources import SourceOptions
-from tests.sources.http_camera import HttpCamera
+from tests.support.http_camera import HttpCamera
 from tests.support.paths import CLASSROOM, ONE_BY_ONE
 
 CLASSROOM_JPEG = CLASSROOM / "images" / "PartA_00000.jpg"

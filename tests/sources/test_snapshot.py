@@ -11,7 +11,7 @@ import pytest
 
 from monitor.config import CameraConfig
 from monitor.sources import SnapshotSource, SourceError, SourceOptions, grab_frame, open_source
-from tests.sources.http_camera import PASSWORD, USER, HttpCamera
+from tests.support.http_camera import PASSWORD, USER, HttpCamera
 
 
 def camera(url: str, every: float = 0.2) -> CameraConfig:
