@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import yaml
@@ -163,32 +163,64 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 
 # --- real processes -----------------------------------------------------------------------------------------
 
-class Prometheus:
-    """Debian's Prometheus on a free loopback port with its data in a temporary folder."""
+class _Daemon:
+    """A Debian daemon on a free loopback port, its log in the work folder; `start` waits until it is ready."""
 
-    def __init__(self, config_dir: Path, workdir: Path) -> None:
-        self.config_dir, self.workdir = config_dir, workdir
+    name = ""
+    ready_timeout = 30.0
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = workdir / "prometheus.log"
+        self.log_path = workdir / f"{self.name}.log"
 
-    def start(self) -> Prometheus:
+    def command(self) -> list[str]:
+        """Return the daemon's command line."""
+        raise NotImplementedError
+
+    def start(self) -> Self:
         """Start and wait until ready."""
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [tool("prometheus"), f"--config.file={self.config_dir / 'prometheus.yml'}",
-             f"--storage.tsdb.path={self.workdir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.port}",
-             "--storage.tsdb.retention.time=1d", "--log.level=warn"],
-            stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
         wait_until(lambda: self._alive() and httpx.get(self.base + "/-/ready", timeout=2).status_code == 200,
-                   60, what="prometheus ready")
+                   self.ready_timeout, what=f"{self.name} ready ({self.log_path})")
         return self
 
     def _alive(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise AssertionError(f"prometheus exited: {self.log_path.read_text(errors='replace')[-2000:]}")
+            raise AssertionError(f"{self.name} exited: {self.log_path.read_text(errors='replace')[-2000:]}")
         return True
+
+    def stop(self) -> None:
+        """Stop the process."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None:
+            self._log.close()
+
+
+class Prometheus(_Daemon):
+    """Debian's Prometheus on a free loopback port with its data in a temporary folder."""
+
+    name = "prometheus"
+    ready_timeout = 60.0
+
+    def __init__(self, config_dir: Path, workdir: Path) -> None:
+        self.config_dir = config_dir
+        super().__init__(workdir)
+
+    def command(self) -> list[str]:
+        """Return Prometheus's command line: the test's config, a day's retention."""
+        return [tool("prometheus"), f"--config.file={self.config_dir / 'prometheus.yml'}",
+                f"--storage.tsdb.path={self.workdir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.port}",
+                "--storage.tsdb.retention.time=1d", "--log.level=warn"]
 
     def api(self, path: str, **params: Any) -> Any:
         """GET /api/v1/<path>; return its data, raising on an error status."""
@@ -215,53 +247,22 @@ class Prometheus:
         res = self.query(expr)
         return float(res[0]["value"][1]) if res else None
 
-    def stop(self) -> None:
-        """Stop the process."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None:
-            self._log.close()
 
-
-class Alertmanager:
+class Alertmanager(_Daemon):
     """Debian's Alertmanager on a free loopback port, clustering off."""
 
+    name = "alertmanager"
+
     def __init__(self, config: Path, workdir: Path) -> None:
-        self.config, self.workdir = config, workdir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = workdir / "alertmanager.log"
+        self.config = config
+        super().__init__(workdir)
 
-    def start(self) -> Alertmanager:
-        """Start and wait until ready."""
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [tool("prometheus-alertmanager"), f"--config.file={self.config}",
-             f"--storage.path={self.workdir / 'am-data'}", f"--web.listen-address=127.0.0.1:{self.port}",
-             # An empty cluster address turns high-availability gossip off (it would listen on 0.0.0.0:9094).
-             "--cluster.listen-address=", "--log.level=warn"],
-            stdout=self._log, stderr=subprocess.STDOUT)
-        wait_until(lambda: httpx.get(self.base + "/-/ready", timeout=2).status_code == 200, 30,
-                   what=f"alertmanager ready ({self.log_path})")
-        return self
-
-    def stop(self) -> None:
-        """Stop the process."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None:
-            self._log.close()
+    def command(self) -> list[str]:
+        """Return Alertmanager's command line."""
+        return [tool("prometheus-alertmanager"), f"--config.file={self.config}",
+                f"--storage.path={self.workdir / 'am-data'}", f"--web.listen-address=127.0.0.1:{self.port}",
+                # An empty cluster address turns high-availability gossip off (it would listen on 0.0.0.0:9094).
+                "--cluster.listen-address=", "--log.level=warn"]
 
 
 def test_prometheus_dir(dest: Path, monitor_targets: list[str], alertmanager: str, *, interval: str = "1s",
