@@ -16,6 +16,7 @@ import time
 from monitor.alerts.service import AlertService
 from monitor.metrics import Metrics
 from tests.alerts.helpers import TUESDAY_8AM, make_site, snap
+from tests.support.driver import finish, started
 
 RULE = {"kind": "long_queue", "zone": "waiting", "min_people": 5, "for": 0, "clear_after": 0,
         "repeat_every": "24h"}
@@ -36,21 +37,14 @@ def main() -> int:
     site = make_site([RULE], [{"id": "supervisors", "url": args.url, "timeout": 10}],
                      retry_initial=0.05, retry_max=0.2, max_attempts=10_000)
     svc = AlertService([site], args.state_dir, Metrics())
-    print(f"started recovered={svc.outbox.recovered}", flush=True)
+    started(svc)
     if args.deliver:
         svc.start()
     for i in range(args.first, args.last + 1):
         notes = svc.process(snap(TUESDAY_8AM + dt.timedelta(seconds=30 * i), queue=6 if i % 2 == 0 else 0))
         print("step", i, *[n.key for n in notes], flush=True)
         time.sleep(args.interval)
-    if args.flush:
-        print(f"flushed {svc.flush(args.flush)}", flush=True)
-    if args.hold:
-        print("holding", flush=True)
-        while True:
-            time.sleep(1)
-    svc.close()
-    return 0
+    return finish(svc, args.flush, args.hold)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from monitor.api.deps import Services
 from monitor.config import load_config
 from monitor.metrics import Metrics
 from monitor.reports.service import ReportService
+from tests.support.driver import finish, started
 
 
 def main() -> int:
@@ -38,7 +39,7 @@ def main() -> int:
     reports = ReportService(loaded, metrics, clock=lambda: args.now)
     reports.attach(None, alerts)
     assert reports.scheduler is not None
-    print(f"started recovered={alerts.outbox.recovered}", flush=True)
+    started(alerts)
     print("queued", *reports.scheduler.run_due(), flush=True)
     if args.serve:
         app = create_app(Services(config=loaded, metrics=metrics, engine=None, alerts=alerts,
@@ -49,14 +50,7 @@ def main() -> int:
         while not server.started:
             time.sleep(0.05)
         print("serving", flush=True)
-    if args.deliver:
-        print(f"flushed {alerts.flush(args.deliver)}", flush=True)
-    if args.hold:
-        print("holding", flush=True)
-        while True:
-            time.sleep(1)
-    alerts.close()
-    return 0
+    return finish(alerts, args.deliver, args.hold)
 
 
 if __name__ == "__main__":
