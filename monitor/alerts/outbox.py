@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..storage import Database
 from .notification import Notification
 
 DB_NAME = "onestop.db"
@@ -107,33 +106,17 @@ class Outbox:
         self.path = state_dir / DB_NAME
         # One connection behind a lock: the pipeline, the API and the delivery worker each hold it only for a
         # short statement, never across an HTTP request.
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
+        self._sql = Database(self.path, synchronous="FULL", timeout=10.0, foreign_keys=True)
+        with self._sql.reading() as db:
+            db.executescript(_SCHEMA)
         self.recovered = self._recover()
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self._sql.close()
 
     def _recover(self) -> int:
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             return db.execute("UPDATE deliveries SET state='pending' WHERE state='sending'").rowcount
 
     # -- writing ---------------------------------------------------------------------------------------------
@@ -145,7 +128,7 @@ class Outbox:
         Returns the number of delivery rows added. A notification already stored (same key) is not re-added.
         """
         added = 0
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             for n, outs in items:
                 db.execute("INSERT OR IGNORE INTO notifications (key, site, rule, kind, status, at, created, "
                            "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -167,22 +150,22 @@ class Outbox:
 
     def put_state(self, values: dict[str, Any], now: float) -> None:
         """Store JSON values by name (engine and summary state)."""
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             for name, value in values.items():
                 self._put(db, name, value, now)
 
     def get_state(self, name: str) -> Any:
         """Return a stored JSON value, or None."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM kv WHERE name=?", (name,)).fetchone()
+        with self._sql.reading() as db:
+            row = db.execute("SELECT value FROM kv WHERE name=?", (name,)).fetchone()
         return json.loads(row[0]) if row else None
 
     # -- the delivery queue ----------------------------------------------------------------------------------
 
     def heads(self) -> list[Delivery]:
         """Return the oldest unfinished delivery of every (site, target): targets get their rows in order."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._sql.reading() as db:
+            rows = db.execute(
                 f"SELECT {_COLS_D} FROM deliveries d JOIN (SELECT MIN(id) AS id FROM deliveries "
                 "WHERE state IN ('pending', 'sending') GROUP BY site, target) h ON d.id = h.id "
                 "ORDER BY d.next_at").fetchall()
@@ -190,19 +173,19 @@ class Outbox:
 
     def head(self, site: str, target: str) -> Delivery | None:
         """Return the oldest unfinished delivery for one target, or None."""
-        with self._lock:
-            row = self._db.execute(f"SELECT {_COLS} FROM deliveries WHERE site=? AND target=? AND state IN "
-                                   "('pending', 'sending') ORDER BY id LIMIT 1", (site, target)).fetchone()
+        with self._sql.reading() as db:
+            row = db.execute(f"SELECT {_COLS} FROM deliveries WHERE site=? AND target=? AND state IN "
+                             "('pending', 'sending') ORDER BY id LIMIT 1", (site, target)).fetchone()
         return self._row(row) if row else None
 
     def mark_sending(self, row_id: int, now: float) -> None:
         """Record that a send starts (committed before the request leaves)."""
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             db.execute("UPDATE deliveries SET state='sending', updated=? WHERE id=?", (now, row_id))
 
     def mark_delivered(self, row_id: int, now: float, status: int) -> None:
         """Record an acknowledged (2xx) delivery."""
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             db.execute("UPDATE deliveries SET state='delivered', attempts=attempts+1, updated=?, "
                        "delivered_at=?, last_status=?, last_error=NULL WHERE id=?",
                        (now, now, status, row_id))
@@ -211,20 +194,20 @@ class Outbox:
                             status: int | None) -> None:
         """Record a failed attempt: retry at ``next_at``, or give up (state 'failed') when it is None."""
         state = "failed" if next_at is None else "pending"
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             db.execute("UPDATE deliveries SET state=?, attempts=attempts+1, next_at=?, updated=?, "
                        "last_error=?, last_status=? WHERE id=?",
                        (state, now if next_at is None else next_at, now, error[:500], status, row_id))
 
     def depth(self) -> int:
         """Return how many deliveries are waiting (pending or in flight)."""
-        with self._lock:
-            row = self._db.execute("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sending')")
+        with self._sql.reading() as db:
+            row = db.execute("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sending')")
             return int(row.fetchone()[0])
 
     def prune(self, before: float) -> int:
         """Delete notifications created before ``before`` with every delivery finished; return how many."""
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             return db.execute("DELETE FROM notifications WHERE created < ? AND key NOT IN (SELECT key FROM "
                               "deliveries WHERE state IN ('pending', 'sending'))", (before,)).rowcount
 
@@ -232,12 +215,11 @@ class Outbox:
 
     def deliveries(self, key: str | None = None) -> list[Delivery]:
         """Return the delivery rows (of one notification, or all), oldest first."""
-        with self._lock:
+        with self._sql.reading() as db:
             if key is None:
-                rows = self._db.execute(f"SELECT {_COLS} FROM deliveries ORDER BY id").fetchall()
+                rows = db.execute(f"SELECT {_COLS} FROM deliveries ORDER BY id").fetchall()
             else:
-                rows = self._db.execute(f"SELECT {_COLS} FROM deliveries WHERE key=? ORDER BY id",
-                                        (key,)).fetchall()
+                rows = db.execute(f"SELECT {_COLS} FROM deliveries WHERE key=? ORDER BY id", (key,)).fetchall()
         return [self._row(r) for r in rows]
 
     def recent(self, site: str | None = None, rule: str | None = None, status: str | None = None,
@@ -253,8 +235,8 @@ class Outbox:
             where.append("at>=?")
             args.append(since)
         sql = "SELECT data FROM notifications" + (" WHERE " + " AND ".join(where) if where else "")
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY at DESC, rowid DESC LIMIT ?", (*args, limit)).fetchall()
+        with self._sql.reading() as db:
+            rows = db.execute(sql + " ORDER BY at DESC, rowid DESC LIMIT ?", (*args, limit)).fetchall()
         return [Notification.from_dict(json.loads(r[0])) for r in rows]
 
     @staticmethod

@@ -9,12 +9,11 @@ an alert. Writers: one thread (the recorder) or one ``replay``; readers (reports
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..storage import Database
 from .accumulate import STATES, Batch
 
 HISTORY_DB = "history.db"
@@ -111,30 +110,19 @@ def _max(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30.0)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    return db
-
-
-def migrate(db: sqlite3.Connection) -> int:
+def migrate(sql: Database) -> int:
     """Bring the schema to SCHEMA_VERSION, one migration per transaction; return the version found."""
-    found = int(db.execute("PRAGMA user_version").fetchone()[0])
+    with sql.reading() as db:
+        found = int(db.execute("PRAGMA user_version").fetchone()[0])
     if found > SCHEMA_VERSION:
         raise HistoryError(f"history database has schema version {found}, newer than this program's "
                            f"{SCHEMA_VERSION}: upgrade onestop-monitor or use another state directory")
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with sql.transaction() as db:
             for stmt in MIGRATIONS[version - 1].split(";"):
                 if stmt.strip():
                     db.execute(stmt)
             db.execute(f"PRAGMA user_version={version}")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
     return found
 
 
@@ -165,27 +153,14 @@ class HistoryStore:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.path = state_dir / HISTORY_DB
         try:
-            self._db = _connect(self.path)
-            migrate(self._db)
+            self._sql = Database(self.path, synchronous="NORMAL", timeout=30.0)
+            migrate(self._sql)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(f"cannot open history database {self.path}: {exc}") from exc
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self._sql.close()
 
     # -- writing ---------------------------------------------------------------------------------------------
 
@@ -201,7 +176,7 @@ class HistoryStore:
                   r.threshold, _ds(r.wait_known_s), int(round(r.wait_ss)), r.wait_peak, _ds(r.wait_over_s))
                  for (site, zid, minute), r in batch.zones.items()]
         info = {(site, zid): (r.camera, r.counter) for (site, zid, _), r in batch.zones.items()}
-        with self._tx() as db:
+        with self._sql.transaction() as db:
             db.executemany(_COUNTER_UPSERT, counters)
             db.executemany(_ZONE_UPSERT, zones)
             db.executemany("INSERT INTO zones (site, zone, camera, counter) VALUES (?, ?, ?, ?) ON CONFLICT "
@@ -220,7 +195,7 @@ class HistoryStore:
         minute = int(before // 60)
         deleted = 0
         for site in self.sites():
-            with self._tx() as db:  # one site at a time: readers and the recorder are never held up long
+            with self._sql.transaction() as db:  # one site at a time: readers and the recorder are never held up long
                 for table in ("counter_minutes", "zone_minutes"):
                     deleted += db.execute(f"DELETE FROM {table} WHERE site = ? AND minute < ?",
                                           (site, minute)).rowcount
@@ -233,9 +208,9 @@ class HistoryStore:
 
     def sites(self) -> list[str]:
         """Return every site id with counter or zone rows."""
-        with self._lock:
-            rows = self._db.execute("SELECT DISTINCT site FROM zones UNION SELECT site FROM (SELECT DISTINCT "
-                                    "site FROM counter_minutes)").fetchall()
+        with self._sql.reading() as db:
+            rows = db.execute("SELECT DISTINCT site FROM zones UNION SELECT site FROM (SELECT DISTINCT "
+                              "site FROM counter_minutes)").fetchall()
         return sorted(r[0] for r in rows)
 
     def counter_totals(self, site: str, spans: Sequence[tuple[float, float]]) -> dict[str, CounterTotals]:
@@ -245,9 +220,9 @@ class HistoryStore:
                 "waiting_unstaffed_ds", "idle_staffed_ds", "unstaffed_ds", "other_ds")
         sql = (f"SELECT counter, {', '.join(f'SUM({c})' for c in cols)} FROM counter_minutes "
                "WHERE site = ? AND minute >= ? AND minute < ? GROUP BY counter")
-        with self._lock:
+        with self._sql.reading() as db:
             for start, end in spans:
-                for cid, *sums in self._db.execute(sql, (site, _minute_ceil(start), _minute_ceil(end))):
+                for cid, *sums in db.execute(sql, (site, _minute_ceil(start), _minute_ceil(end))):
                     t = CounterTotals(*(v / 10.0 for v in sums))
                     out[cid] = out[cid] + t if cid in out else t
         return out
@@ -258,9 +233,9 @@ class HistoryStore:
         sql = ("SELECT zone, SUM(open_ds), SUM(known_ds), SUM(people_ds), MAX(peak), SUM(over_ds), MAX(threshold), "
                "SUM(wait_known_ds), SUM(wait_ss), MAX(wait_peak), SUM(wait_over_ds) FROM zone_minutes "
                "WHERE site = ? AND minute >= ? AND minute < ? GROUP BY zone")
-        with self._lock:
+        with self._sql.reading() as db:
             for start, end in spans:
-                for zid, o, k, p, peak, over, thr, wk, ws, wpeak, wover in self._db.execute(
+                for zid, o, k, p, peak, over, thr, wk, ws, wpeak, wover in db.execute(
                         sql, (site, _minute_ceil(start), _minute_ceil(end))):
                     t = ZoneTotals(o / 10, k / 10, p / 10, peak, over / 10, thr, wk / 10, float(ws), wpeak,
                                    wover / 10)
@@ -269,37 +244,37 @@ class HistoryStore:
 
     def zone_info(self, site: str) -> dict[str, tuple[str, str | None]]:
         """Return zone -> (camera, counter) of the site's queue zones as last recorded."""
-        with self._lock:
-            rows = self._db.execute("SELECT zone, camera, counter FROM zones WHERE site = ?", (site,)).fetchall()
+        with self._sql.reading() as db:
+            rows = db.execute("SELECT zone, camera, counter FROM zones WHERE site = ?", (site,)).fetchall()
         return {z: (cam, c) for z, cam, c in rows}
 
     def services(self, site: str, spans: Sequence[tuple[float, float]]) -> dict[str, list[float]]:
         """Return counter -> service durations (s) of the services that ended inside the spans."""
         out: dict[str, list[float]] = {}
-        with self._lock:
+        with self._sql.reading() as db:
             for start, end in spans:
-                for cid, d in self._db.execute("SELECT counter, duration_s FROM services WHERE site = ? AND "
-                                               "ended_at >= ? AND ended_at < ?", (site, start, end)):
+                for cid, d in db.execute("SELECT counter, duration_s FROM services WHERE site = ? AND "
+                                         "ended_at >= ? AND ended_at < ?", (site, start, end)):
                     out.setdefault(cid, []).append(float(d))
         return out
 
     def alerts(self, site: str, start: float, end: float) -> list[tuple[str, str, str]]:
         """Return (kind, rule, subject JSON) of the alerts that started firing in [start, end)."""
-        with self._lock:
-            return [tuple(r) for r in self._db.execute(  # type: ignore[misc]
+        with self._sql.reading() as db:
+            return [tuple(r) for r in db.execute(  # type: ignore[misc]
                 "SELECT kind, rule, subject FROM alerts WHERE site = ? AND at >= ? AND at < ? ORDER BY at",
                 (site, start, end))]
 
     def first_minute(self) -> int | None:
         """Return the earliest minute recorded, None when empty."""
-        with self._lock:
-            row = self._db.execute("SELECT MIN(minute) FROM counter_minutes").fetchone()
+        with self._sql.reading() as db:
+            row = db.execute("SELECT MIN(minute) FROM counter_minutes").fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
     def counts(self) -> dict[str, int]:
         """Return the number of rows per table (for logs, benchmarks and tests)."""
-        with self._lock:
-            return {t: int(self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+        with self._sql.reading() as db:
+            return {t: int(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                     for t in ("counter_minutes", "zone_minutes", "services", "alerts")}
 
 
