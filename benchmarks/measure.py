@@ -94,8 +94,7 @@ class MeasuredSource(CameraSource):
     def __init__(self, inner: CameraSource, log: SampleLog) -> None:
         super().__init__(inner.camera, inner.options)
         self.inner, self._log = inner, log
-        self._seq = -1
-        self.last: Frame | None = None  # the newest frame taken
+        self._seq = -1  # no frame is kept here: the harness must not add to the memory it measures
 
     def _session(self) -> None:
         """Never runs: the inner source reads the camera."""
@@ -117,7 +116,7 @@ class MeasuredSource(CameraSource):
         """Return the inner source's newest frame, noting its hand-over the first time."""
         frame = self.inner.latest()
         if frame is not None and frame.seq != self._seq:
-            self._seq, self.last = frame.seq, frame
+            self._seq = frame.seq
             self._log.handed_over(frame)
         return frame
 

@@ -186,9 +186,10 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
         rss_peak, rss_now = _proc_status_mb("VmHWM"), _proc_status_mb("VmRSS")
         modes = Counter(s.status().decode_mode or "none" for s in sources.made)
         dropped = _dropped(metrics) - dropped0
-        frames = [s.last.image for s in sources.made if s.last is not None]
     finally:
         engine.stop()
+    # A stopped camera still returns its last frame (a memory camera returns none: frames come from the clip).
+    frames = [f.image for f in (s.inner.latest() for s in sources.made) if f is not None]
     from .model_time import time_model
 
     mean_batch = sum(k * v for k, v in batches.items()) / sum(batches.values()) if batches else 1.0
