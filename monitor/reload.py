@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prometheus_client.metrics import MetricWrapperBase
-
 from .config import AppConfig, CameraConfig, ConfigError, LoadedConfig, load_config
 from .config.service import FileToken, TokensFileError, read_tokens_file
 from .config.shard import Shard, select_shard
-from .metrics import Metrics
 from .pipeline.analyse import kinds_needed
 from .redact import REDACTOR, redact_url
 
@@ -34,9 +31,6 @@ LIVE_DETECTOR_FIELDS = ("tiling", "max_batch")
 """Detector settings applied without reloading the model; any other detector change needs a restart."""
 
 RESTART_SERVICE_FIELDS = ("host", "port", "state_dir")
-
-_KEY_LABELS = ("site", "province", "camera", "zone", "kind", "counter")
-
 
 @dataclass(frozen=True)
 class ReloadPlan:
@@ -125,40 +119,6 @@ def plan_reload(old: AppConfig, new: AppConfig, detector_kinds: Iterable[str]) -
     return ReloadPlan(tuple(added), tuple(removed), tuple(restarted), tuple(updated), tuple(unchanged),
                       tuple(sorted(set(new_sites) - set(old_sites))), tuple(sorted(set(old_sites) - set(new_sites))),
                       tuple(sorted(rebuilt)), tuple(sorted(alerts_changed)), tuple(restart), tuple(errors))
-
-
-def prune_series(metrics: Metrics, cfg: AppConfig) -> int:
-    """Remove labelled series of sites, cameras, zones and counters the config no longer has; return how many.
-
-    A series is kept when its site/camera/zone/kind/counter labels match something in ``cfg`` (disabled cameras
-    included: their health is still published). Series without a ``site`` label (model, webhook target) stay.
-    """
-    sites = [{"site": s.id, "province": s.province} for s in cfg.sites]
-    cameras = [{"site": s.id, "camera": c.id} for s in cfg.sites for c in s.cameras]
-    zones = [{"site": s.id, "camera": c.id, "zone": z.id, "kind": z.kind, "counter": z.counter or ""}
-             for s in cfg.sites for c in s.cameras for z in c.zones]
-    counters = [{"site": s.id, "counter": c.id} for s in cfg.sites for c in s.counters]
-    removed = 0
-    for metric in vars(metrics).values():
-        names = getattr(metric, "_labelnames", ())
-        if not isinstance(metric, MetricWrapperBase) or "site" not in names:
-            continue
-        keys = [n for n in names if n in _KEY_LABELS]
-        pool = zones if "zone" in keys else cameras if "camera" in keys else counters if "counter" in keys \
-            else sites
-        live = {tuple(r.get(k) for k in keys) for r in pool}
-        # prometheus-client keeps the children in a dict keyed by label values; there is no public listing.
-        with metric._lock:  # type: ignore[attr-defined]
-            children = list(metric._metrics)  # type: ignore[attr-defined]
-        for values in children:
-            labels = dict(zip(names, values, strict=True))
-            if tuple(labels[k] for k in keys) not in live:
-                try:
-                    metric.remove(*values)
-                    removed += 1
-                except KeyError:
-                    pass
-    return removed
 
 
 def config_error_lines(exc: ConfigError) -> list[str]:

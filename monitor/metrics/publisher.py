@@ -8,6 +8,8 @@ from ..config import SiteConfig
 from ..state.model import COUNTER_STATES, CameraReading, SiteSnapshot
 from ..state.sessions import DISCARD_REASONS
 from .registry import Metrics
+from .series import remove as _remove
+from .series import remove_series
 
 
 class SitePublisher:
@@ -121,19 +123,4 @@ class SitePublisher:
                        self.metrics.estimated_wait, self.metrics.camera_decode_mode,
                        self.metrics.counter_session_seconds, self.metrics.camera_view_shift_ratio,
                        self.metrics.camera_view_moved):
-            for labels in list(_label_sets(metric)):
-                if labels and labels[0] == sid:
-                    _remove(metric, labels)
-
-
-def _label_sets(metric: object) -> list[tuple[str, ...]]:
-    # prometheus-client keeps children in a private dict; reading its keys is the documented way to enumerate.
-    with metric._lock:  # type: ignore[attr-defined]
-        return list(metric._metrics)  # type: ignore[attr-defined]
-
-
-def _remove(metric: object, labels: tuple[str, ...]) -> None:
-    try:
-        metric.remove(*labels)  # type: ignore[attr-defined]
-    except KeyError:
-        pass
+            remove_series(metric, lambda labels: labels.get("site") == sid)
