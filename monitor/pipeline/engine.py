@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -239,8 +239,7 @@ class Engine:
         changed = False
         with current.lock:
             for cid in before.keys() - after:
-                # The tracker cannot forget a camera: an empty one is left, and snapshots filter it out.
-                current.tracker.reset_camera(cid, before[cid].model_copy(update={"zones": []}))
+                current.tracker.forget_camera(cid)
                 changed = True
             for cam in site.cameras:
                 if before.get(cam.id) != cam:
@@ -349,7 +348,7 @@ class Engine:
                         with site.lock:
                             site.tracker.camera_health(rt.camera.id, reading)
                 with site.lock:
-                    snap = self._configured(site, site.tracker.snapshot(at))
+                    snap = site.tracker.snapshot(at)
                     completed, site.completed = site.completed, []
                 site.snapshot = snap
                 site.publisher.publish(snap)
@@ -367,14 +366,6 @@ class Engine:
         # Outside the lock, and only queued: a slow subscriber never holds up inference or the clock.
         self.ticks.publish(ticks)
         return snaps
-
-    @staticmethod
-    def _configured(site: SiteRuntime, snap: SiteSnapshot) -> SiteSnapshot:
-        """Drop cameras a reload removed from the site (the tracker keeps an empty placeholder for them)."""
-        ids = {c.id for c in site.config.cameras}
-        if all(cid in ids for cid in snap.cameras):
-            return snap
-        return replace(snap, cameras={cid: r for cid, r in snap.cameras.items() if cid in ids})
 
     def _camera_reading(self, rt: CameraRuntime) -> CameraReading:
         st = rt.source.status()
@@ -419,8 +410,7 @@ class Engine:
             snap = site.snapshot
             if snap is None:
                 with site.lock:
-                    snap = self._configured(site, site.tracker.snapshot(
-                        dt.datetime.fromtimestamp(self.clock(), dt.UTC)))
+                    snap = site.tracker.snapshot(dt.datetime.fromtimestamp(self.clock(), dt.UTC))
                 site.snapshot = snap
             out.append(snap)
         return out
