@@ -1,59 +1,25 @@
-"""Hot reload: compare the running config with a new one, apply the difference, keep whatever did not change.
+"""Hot reload: validate the config file again, plan what changed, and let each running part apply its share.
 
-``plan_reload`` (pure) sorts cameras into added, removed, restarted (source settings changed: a new source),
-updated (zones or other settings changed: same source) and unchanged; ``Reloader`` validates the file like
-``check-config``, then applies the plan to the engine, the alert service (rule state and outbox kept) and the
-API's config and tokens. The running config stays in force whenever the new one is rejected.
+The plan is pure (``monitor.config.reload_plan``); ``Reloader`` validates the file like ``check-config``, then
+hands the plan to the engine, the API's config and tokens, the alert service (rule state and outbox kept) and
+the reports. The running config stays in force whenever the new one is rejected.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import AppConfig, CameraConfig, ConfigError, LoadedConfig, load_config
-from .config.service import FileToken, TokensFileError, read_tokens_file
+from .api.auth import TokensFileError, access_secrets, load_file_tokens
+from .config import ConfigError, LoadedConfig, load_config
+from .config.reload_plan import ReloadPlan, plan_reload
 from .config.shard import Shard, select_shard
-from .pipeline.analyse import kinds_needed
 from .redact import REDACTOR, redact_url
 
 log = logging.getLogger(__name__)
-
-SOURCE_FIELDS = ("url", "type", "sample_every", "loop", "realtime")
-"""Camera settings the source itself uses: changing one restarts that camera's source."""
-
-LIVE_DETECTOR_FIELDS = ("tiling", "max_batch")
-"""Detector settings applied without reloading the model; any other detector change needs a restart."""
-
-RESTART_SERVICE_FIELDS = ("host", "port", "state_dir")
-
-@dataclass(frozen=True)
-class ReloadPlan:
-    """What a new config changes, by camera and site id."""
-
-    cameras_added: tuple[str, ...] = ()
-    cameras_removed: tuple[str, ...] = ()
-    cameras_restarted: tuple[str, ...] = ()
-    cameras_updated: tuple[str, ...] = ()
-    cameras_unchanged: tuple[str, ...] = ()
-    sites_added: tuple[str, ...] = ()
-    sites_removed: tuple[str, ...] = ()
-    sites_rebuilt: tuple[str, ...] = ()
-    alerts_changed: tuple[str, ...] = ()
-    restart_required: tuple[str, ...] = ()
-    errors: tuple[str, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        """Return True when anything is to be applied."""
-        return any((self.cameras_added, self.cameras_removed, self.cameras_restarted, self.cameras_updated,
-                    self.sites_added, self.sites_removed, self.sites_rebuilt, self.alerts_changed))
-
 
 @dataclass(frozen=True)
 class ReloadResult:
@@ -64,91 +30,11 @@ class ReloadResult:
     plan: ReloadPlan | None = None
 
 
-def _enabled(cfg: AppConfig) -> dict[str, tuple[str, CameraConfig]]:
-    return {c.id: (s.id, c) for s in cfg.sites for c in s.cameras if c.enabled}
-
-
-def _differs(a: Any, b: Any, fields: Iterable[str]) -> list[str]:
-    return [f for f in fields if getattr(a, f) != getattr(b, f)]
-
-
-def plan_reload(old: AppConfig, new: AppConfig, detector_kinds: Iterable[str]) -> ReloadPlan:
-    """Return what applying ``new`` over ``old`` changes; ``errors`` is set when it cannot be applied live.
-
-    ``detector_kinds`` are the detectors this process has loaded ('person', 'head'): a camera needing another
-    one cannot run until the service restarts, so such a config is refused rather than half applied.
-    """
-    errors: list[str] = []
-    restart: list[str] = []
-    loaded = set(detector_kinds)
-    old_cams, new_cams = _enabled(old), _enabled(new)
-    for cid, (_, cam) in sorted(new_cams.items()):
-        missing = kinds_needed(cam) - loaded
-        if missing:
-            errors.append(f"camera {cid!r} needs the {', '.join(sorted(missing))} detector, which this process has "
-                          f"not loaded: restart the service to apply this config")
-    for name in _differs(old.detector, new.detector, type(new.detector).model_fields):
-        if name not in LIVE_DETECTOR_FIELDS:
-            restart.append(f"detector.{name} changed: the running model keeps its settings until the service "
-                           f"restarts")
-    for name in _differs(old.service, new.service, RESTART_SERVICE_FIELDS):
-        restart.append(f"service.{name} changed: takes effect when the service restarts")
-
-    old_sites = {s.id: s for s in old.sites}
-    new_sites = {s.id: s for s in new.sites}
-    smoothing_changed = old.smoothing != new.smoothing
-    rebuilt = [sid for sid, s in new_sites.items() if sid in old_sites and (
-        smoothing_changed or old_sites[sid].model_dump(exclude={"cameras", "alerts"})
-        != s.model_dump(exclude={"cameras", "alerts"}))]
-    alerts_changed = [sid for sid, s in new_sites.items() if sid not in old_sites or old_sites[sid].alerts != s.alerts]
-
-    added, removed, restarted, updated, unchanged = [], [], [], [], []
-    for cid in sorted(set(old_cams) | set(new_cams)):
-        if cid not in new_cams:
-            removed.append(cid)
-        elif cid not in old_cams:
-            added.append(cid)
-        else:
-            (old_site, a), (new_site, b) = old_cams[cid], new_cams[cid]
-            if old_site != new_site or _differs(a, b, SOURCE_FIELDS):
-                restarted.append(cid)
-            elif a != b:
-                updated.append(cid)
-            else:
-                unchanged.append(cid)
-    return ReloadPlan(tuple(added), tuple(removed), tuple(restarted), tuple(updated), tuple(unchanged),
-                      tuple(sorted(set(new_sites) - set(old_sites))), tuple(sorted(set(old_sites) - set(new_sites))),
-                      tuple(sorted(rebuilt)), tuple(sorted(alerts_changed)), tuple(restart), tuple(errors))
-
-
 def config_error_lines(exc: ConfigError) -> list[str]:
     """Return the lines `check-config` prints to stderr for this error, secrets scrubbed."""
     lines = [REDACTOR(redact_url(f"{issue.file or exc.source}: {issue}")) for issue in exc.issues]
     n = sum(1 for i in exc.issues if not i.warning)
     return lines + [f"{exc.source}: invalid ({n} error{'s' if n != 1 else ''})"]
-
-
-def tokens_file_path(loaded: LoadedConfig) -> Path | None:
-    """Return the tokens file of a config, relative paths taken from the config file's folder."""
-    path = loaded.config.service.tokens_file
-    if path is None or path.is_absolute() or loaded.path is None:
-        return path
-    return loaded.path.parent / path
-
-
-def load_file_tokens(loaded: LoadedConfig) -> list[FileToken]:
-    """Read the config's tokens file (none configured: no tokens); raise TokensFileError when unusable."""
-    path = tokens_file_path(loaded)
-    return [] if path is None else read_tokens_file(path)
-
-
-def access_secrets(loaded: LoadedConfig, tokens: list[FileToken]) -> list[str]:
-    """Return the secrets of the access settings (file tokens, metrics password) for the log redactor."""
-    out = [t.token for t in tokens]
-    auth = loaded.config.service.metrics_auth
-    if auth is not None and os.environ.get(auth.password_env):
-        out.append(os.environ[auth.password_env])
-    return [s for s in out if len(s) >= 3]
 
 
 class Reloader:

@@ -177,9 +177,9 @@ def run(args: argparse.Namespace) -> int:
                   f"choose another port (--port, service.port)", extra={"host": host, "port": port})
         return 2
 
-    from ..config.service import TokensFileError
+    from ..api.auth import TokensFileError, access_secrets, load_file_tokens
     from ..redact import REDACTOR
-    from ..reload import Reloader, access_secrets, load_file_tokens
+    from ..reload import Reloader
 
     try:
         file_tokens = load_file_tokens(loaded)

@@ -16,13 +16,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from ..annotate import annotate
 from ..config import CameraConfig, LoadedConfig, SiteConfig
+from ..config.reload_plan import ReloadPlan
 from ..detect.base import Detector
 from ..detect.detections import Detections
 from ..metrics.publisher import SitePublisher
 from ..metrics.registry import Metrics
 from ..metrics.series import prune_series
 from ..privacy.evidence import EVIDENCE_DIR, EvidenceStore, record_evidence
-from ..reload import ReloadPlan
 from ..schedule.calendar import SiteCalendar
 from ..sources import CameraSource, Frame, open_source
 from ..state.model import CameraReading, SiteSnapshot, ViewReading

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from monitor.alerts.service import AlertService
 from monitor.api.app import create_app
+from monitor.api.auth import access_secrets, load_file_tokens
 from monitor.api.deps import Services
 from monitor.config import DetectorConfig, load_config
 from monitor.detect import build_detectors
@@ -21,7 +22,7 @@ from monitor.detect.base import Detector
 from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 from monitor.redact import REDACTOR
-from monitor.reload import Reloader, access_secrets, load_file_tokens
+from monitor.reload import Reloader
 from monitor.reports.service import ReportService
 
 BUS = "package://ultralytics/assets/bus.jpg"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.config.service import TokensFileError, read_tokens_file
+from monitor.api.auth import TokensFileError, read_tokens_file
 from monitor.detect.base import Detector
 from tests.api.live import Live, bus_camera, live_service, private_file, site, write_config
 from tests.support.paths import REPO

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ...reload import ReloadResult
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 access_log = logging.getLogger("monitor.access")

@@ -10,7 +10,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from ...annotate import annotate, blur_regions, encode_jpeg
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services
 from ..schemas import CameraOut
 from .samples import FrameQ, Stills, TimeQ, get_stills, resolve_sample
 from .status import camera_out

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..deps import Services, get_services, metrics_access
+from ..auth import metrics_access
+from ..deps import Services, get_services
 
 router = APIRouter(tags=["health"])
 

@@ -14,7 +14,8 @@ from ...reports.figures import ReportRequest
 from ...reports.files import LinkError
 from ...reports.periods import MAX_DAYS
 from ...reports.writers import MEDIA_TYPES, render
-from ..deps import ErrorOut, Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import ErrorOut, Services, get_services
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 

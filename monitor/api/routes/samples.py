@@ -19,7 +19,8 @@ from ...sources.factory import guess_type
 from ...sources.replay import frame_at
 from ...sources.stream import local_path
 from ...zones import ANCHORS, anchor_points, zone_masks
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
 

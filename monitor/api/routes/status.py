@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from ...state.model import SiteSnapshot, ViewReading
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services
 from ..schemas import CameraOut, CounterOut, ShardOut, SiteOut, StatusOut, ViewOut, ZoneOut
 
 router = APIRouter(prefix="/api/v1", tags=["status"])

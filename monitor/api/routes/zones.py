@@ -15,10 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...config import ConfigError, Issue, LoadedConfig, ZoneConfig, load_config
+from ...config.reload_plan import plan_reload
 from ...config.zone_edit import ZoneEditError, file_version, replace_zones, write_atomic, zones_diff
 from ...redact import REDACTOR, redact_url
-from ...reload import plan_reload
-from ..deps import ErrorOut, Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import ErrorOut, Services, get_services
 from .admin import ReloadOut, reload_out
 from .samples import CameraId, DetectionOut, Stills, get_stills, membership, resolve_sample
 
