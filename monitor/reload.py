@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .api.auth import TokensFileError, access_secrets, load_file_tokens
+from .api.deps import Services
 from .config import ConfigError, LoadedConfig, load_config
-from .config.reload_plan import ReloadPlan, plan_reload
+from .config.reload_plan import ReloadResult, plan_reload
 from .config.shard import Shard, select_shard
+from .pipeline.engine import Engine
 from .redact import REDACTOR, redact_url
 
 log = logging.getLogger(__name__)
-
-@dataclass(frozen=True)
-class ReloadResult:
-    """The outcome of one reload: applied or not, the errors that stopped it, and what it changed."""
-
-    applied: bool
-    errors: list[str] = field(default_factory=list)
-    plan: ReloadPlan | None = None
 
 
 def config_error_lines(exc: ConfigError) -> list[str]:
@@ -40,13 +32,15 @@ def config_error_lines(exc: ConfigError) -> list[str]:
 class Reloader:
     """Re-reads the config file and applies it to a running service; called on SIGHUP and by POST /reload."""
 
-    def __init__(self, services: Any, path: Path, log_level: str | None = None, shard: Shard | None = None) -> None:
-        """Reload ``path`` into ``services`` (a monitor.api.deps.Services with a running engine).
+    def __init__(self, services: Services, engine: Engine, path: Path, log_level: str | None = None,
+                 shard: Shard | None = None) -> None:
+        """Reload ``path`` into the running ``engine`` and the API's ``services`` (alerts and reports with them).
 
         ``log_level`` (from ``run --log-level``) wins over the config's service.log_level on every reload.
         ``shard``: the shard this process runs (fixed at start); only its sites of the new file are applied.
         """
         self.services = services
+        self.engine = engine
         self.path = Path(path)
         self.log_level = log_level
         self.shard = shard
@@ -68,7 +62,7 @@ class Reloader:
         return result
 
     def _reload(self) -> ReloadResult:
-        services = self.services
+        services, engine = self.services, self.engine
         try:
             new = load_config(self.path)
         except ConfigError as exc:
@@ -79,7 +73,6 @@ class Reloader:
             tokens = load_file_tokens(new)
         except TokensFileError as exc:
             return ReloadResult(False, [str(exc)])
-        engine = services.engine
         plan = plan_reload(services.config.config, new.config, engine.detector_kinds())
         if plan.errors:
             return ReloadResult(False, list(plan.errors), plan)
@@ -87,14 +80,13 @@ class Reloader:
         REDACTOR.add(new.secrets() + access_secrets(new, tokens))
         # Removals first and additions after the API sees the new config, so no request meets a site that one
         # side knows and the other does not.
-        engine.retire(plan)
-        services.config = new
-        services.file_tokens = tokens
-        engine.adopt(new, plan)
+        # Each part applies its own share of the plan.
+        engine.retire(plan)  # sampler, site states, metrics: removed cameras and sites
+        services.config, services.file_tokens = new, tokens  # the API: config and tokens
+        engine.adopt(new, plan)  # worker, site states, sampler, view check, metrics, evidence
         if services.alerts is not None:
             services.alerts.update_sites(new.config.sites)  # rule state and the outbox carry over
-        reports = services.extra.get("reports")
-        if reports is not None:
-            reports.configure(new)  # thresholds of history and metrics, report schedules and targets
+        if services.reports is not None:
+            services.reports.configure(new)  # thresholds of history and metrics, report schedules and targets
         logging.getLogger().setLevel((self.log_level or new.config.service.log_level).upper())
         return ReloadResult(True, [], plan)

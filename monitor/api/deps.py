@@ -2,37 +2,59 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from ..alerts.service import AlertService
 from ..config import LoadedConfig
+from ..config.reload_plan import ReloadResult
+from ..config.shard import Shard
 from ..metrics import Metrics
+from ..pipeline.readonly import PipelineView
+from ..reports.service import ReportService
 from .auth import FileToken
+from .stills import Stills
 
 
 @dataclass
 class Services:
-    """What the routers need. ``engine`` is the running pipeline, ``alerts`` the alert service (or None)."""
+    """What the routers need, each part typed by the face routes may use.
+
+    ``engine`` is the running pipeline's read-only view (None in apps built without one, e.g. for the schema);
+    ``reload`` re-reads the config file (a monitor.reload.Reloader); ``file_tokens`` come from
+    service.tokens_file and are re-read on reload; ``shard`` is set when this process runs one shard of the sites.
+    """
 
     config: LoadedConfig
     metrics: Metrics
-    engine: Any
-    alerts: Any = None
-    reload: Callable[[], Any] | None = None  # a monitor.reload.Reloader: returns a ReloadResult
-    file_tokens: list[FileToken] = field(default_factory=list)  # from service.tokens_file, re-read on reload
-    extra: dict[str, Any] = field(default_factory=dict)
-    shard: Any = None  # a monitor.config.shard.Shard when this process runs one shard of the sites
+    engine: PipelineView | None
+    alerts: AlertService | None = None
+    reload: Callable[[], ReloadResult] | None = None
+    file_tokens: list[FileToken] = field(default_factory=list)
+    reports: ReportService | None = None
+    shard: Shard | None = None
+    stills: Stills = field(default_factory=Stills)  # analysed frames pages were shown (memory only)
+    zone_saves: threading.Lock = field(default_factory=threading.Lock)  # one zone save at a time
 
 
 def get_services(request: Request) -> Services:
     """Return the Services the app was created with."""
     services: Services = request.app.state.services
     return services
+
+
+def pipeline(services: Services) -> PipelineView:
+    """Return the running pipeline's view, or answer 503 when this app has none."""
+    if services.engine is None:
+        raise HTTPException(503, "the pipeline is not running in this process")
+    return services.engine
 
 
 class ErrorOut(BaseModel):
@@ -48,7 +70,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 """Documented answers of every route behind ``require``; routers are included with them."""
 
 
-def _query_names(dependant: Any) -> set[str]:
+def _query_names(dependant: Dependant) -> set[str]:
     """Return the query parameter names of a route and of every dependency it has, recursively."""
     names = {p.alias for p in dependant.query_params}
     for sub in dependant.dependencies:

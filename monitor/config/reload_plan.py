@@ -8,7 +8,7 @@ running part applies the piece of the plan that concerns it (see ``monitor.reloa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -103,3 +103,12 @@ def plan_reload(old: AppConfig, new: AppConfig, detector_kinds: Iterable[str]) -
     return ReloadPlan(tuple(added), tuple(removed), tuple(restarted), tuple(updated), tuple(unchanged),
                       tuple(sorted(set(new_sites) - set(old_sites))), tuple(sorted(set(old_sites) - set(new_sites))),
                       tuple(sorted(rebuilt)), tuple(sorted(alerts_changed)), tuple(restart), tuple(errors))
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """The outcome of one reload: applied or not, the errors that stopped it, and what it changed."""
+
+    applied: bool
+    errors: list[str] = field(default_factory=list)
+    plan: ReloadPlan | None = None

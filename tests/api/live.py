@@ -86,11 +86,11 @@ def live_service(config_path: Path, detectors: dict[str, Detector], start: bool 
     metrics = Metrics()
     alerts = AlertService(loaded.config.sites, loaded.config.service.state_dir, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens)
     reports = ReportService(loaded, metrics)
-    reports.attach(engine, alerts)
-    services.extra["reports"] = reports
-    services.reload = Reloader(services, config_path)
+    reports.attach(engine.notified, alerts)
+    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens,
+                        reports=reports)
+    services.reload = Reloader(services, engine, config_path)
     if start:
         alerts.start()
         engine.start()

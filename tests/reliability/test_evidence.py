@@ -107,7 +107,7 @@ def test_firing_alert_saves_a_blurred_picture_that_the_purge_job_deletes(
         file = Path(saved[0].path)  # type: ignore[attr-defined]
         assert file.is_relative_to(tmp_path / "state" / "evidence" / "ward-1")
         picture = cv2.imread(str(file))
-        last = svc.engine.cameras["bus"].last
+        last = svc.engine.states.cameras["bus"].last
         assert picture is not None and last is not None
         assert picture.shape == last.frame.image.shape
         # Blurred: inside each person's box the fine detail of the raw frame is gone.
