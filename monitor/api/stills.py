@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
 from fastapi import HTTPException
 
@@ -13,6 +12,7 @@ from ..sources.base import SourceError
 from ..sources.replay import frame_at
 from ..sources.stream import local_path
 
+StillKey = tuple[str | float | int, ...]  # (camera id, "ts" or "t", the time[, the camera config's identity])
 STILLS_KEPT = 8  # analysed frames kept in memory for pages (never on disk); ~3 MB each at 720p
 
 
@@ -24,17 +24,17 @@ class Stills:
 
     def __init__(self) -> None:
         """Start empty."""
-        self._items: OrderedDict[tuple[Any, ...], tuple[LastSample, float | None]] = OrderedDict()
+        self._items: OrderedDict[StillKey, tuple[LastSample, float | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _put(self, key: tuple[Any, ...], value: tuple[LastSample, float | None]) -> None:
+    def _put(self, key: StillKey, value: tuple[LastSample, float | None]) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > STILLS_KEPT:
                 self._items.popitem(last=False)
 
-    def _get(self, key: tuple[Any, ...]) -> tuple[LastSample, float | None] | None:
+    def _get(self, key: StillKey) -> tuple[LastSample, float | None] | None:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
