@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from monitor.annotate import annotate
 from monitor.config import SiteConfig
 from monitor.config.service import EvidenceConfig
 from monitor.detect.base import Detector
@@ -110,11 +111,14 @@ def test_firing_alert_saves_a_blurred_picture_that_the_purge_job_deletes(
         last = svc.engine.states.cameras["bus"].last
         assert picture is not None and last is not None
         assert picture.shape == last.frame.image.shape
-        # Blurred: inside each person's box the fine detail of the raw frame is gone.
+        # Blurred: inside each person's box the fine detail of the raw frame is gone. Compared with the same
+        # annotation drawn unblurred, so zone lines and labels crossing a box weigh the same on both sides.
+        unblurred = annotate(last.frame.image, last.detections.values(), svc.engine.cameras["bus"].camera.zones,
+                             last.counts, blur=False)
         for x1, y1, x2, y2 in last.detections["person"].xyxy.astype(int)[:3]:
             box = (slice(y1 + 4, y2 - 4), slice(x1 + 4, x2 - 4))
             raw, kept = (float(cv2.Laplacian(cv2.cvtColor(img[box], cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())
-                         for img in (last.frame.image, picture))
+                         for img in (unblurred, picture))
             assert kept * 2 < raw, (kept, raw)
         assert len(saved) == 1  # one firing, one camera: one picture, repeats add none
         # The scheduled job deletes it once the 3 s retention has passed, while the service runs.

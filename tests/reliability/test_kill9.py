@@ -82,7 +82,8 @@ def test_kill_minus_9_loses_and_doubles_nothing(tmp_path: Path) -> None:
     doubled = {k: n for k, n in acked.items() if n > 1}
     print(f"notifications: {len(stored)} stored, {len(logged)} logged, {sum(acked.values())} acknowledged, "
           f"{len(doubled)} sent twice after a kill")
-    assert len(stored) >= 2 * KILLS
+    # Each run delivered at least one before its kill (waited for above); a kill early in a run cuts the repeats.
+    assert len(stored) >= KILLS
     assert logged <= stored  # what a run announced survived its death
     assert states == {"delivered": len(stored)}
     assert set(acked) == stored  # none lost
