@@ -113,7 +113,7 @@ def test_firing_alert_saves_a_blurred_picture_that_the_purge_job_deletes(
         assert picture.shape == last.frame.image.shape
         # Blurred: inside each person's box the fine detail of the raw frame is gone. Compared with the same
         # annotation drawn unblurred, so zone lines and labels crossing a box weigh the same on both sides.
-        unblurred = annotate(last.frame.image, last.detections.values(), svc.engine.cameras["bus"].camera.zones,
+        unblurred = annotate(last.frame.image, last.detections.values(), svc.engine.states.cameras["bus"].camera.zones,
                              last.counts, blur=False)
         for x1, y1, x2, y2 in last.detections["person"].xyxy.astype(int)[:3]:
             box = (slice(y1 + 4, y2 - 4), slice(x1 + 4, x2 - 4))
