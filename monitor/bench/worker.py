@@ -19,8 +19,8 @@ import numpy as np
 import yaml
 
 from ..config import CameraConfig, LoadedConfig, load_config
-from ..pipeline.engine import CameraRuntime, Engine
-from ..sources import Frame
+from ..pipeline.engine import Engine
+from ..pipeline.readonly import Applied
 
 log = logging.getLogger(__name__)
 
@@ -74,34 +74,19 @@ def site_config(spec: WorkerSpec) -> dict[str, Any]:
     }
 
 
-class TimedEngine(Engine):
-    """The real Engine, recording for each analysed sample its lag and when it was queued."""
+class SampleLog:
+    """Records for each analysed sample its lag and queue wait, heard through the Engine's sample observer."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.record_lock = threading.Lock()
-        self.queued_at: dict[tuple[str, int], float] = {}
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
         # (applied at, capture->applied lag, queued->applied wait, batch size) per analysed sample
         self.samples: list[tuple[float, float, float, int]] = []
 
-    def sample(self, camera_id: str) -> bool:
-        """Queue as the Engine does; remember when, to split the lag into frame age and pipeline wait."""
-        t = self.clock()
-        queued = super().sample(camera_id)
-        rt = self.cameras.get(camera_id)
-        if queued and rt is not None:
-            with self.record_lock:
-                self.queued_at[(camera_id, rt.last_seq)] = t
-        return queued
-
-    def process(self, items: list[tuple[CameraRuntime, Frame]]) -> None:
-        """Process as the Engine does, then record each sample's lag like onestop_sample_lag_seconds."""
-        super().process(items)
-        now = self.clock()
-        with self.record_lock:
-            for rt, frame in items:
-                q = self.queued_at.pop((rt.camera.id, frame.seq), now)
-                self.samples.append((now, now - frame.ts, now - q, len(items)))
+    def __call__(self, s: Applied) -> None:
+        """Record one applied sample (as onestop_sample_lag_seconds measures its lag)."""
+        with self.lock:
+            self.samples.append((s.applied_at, s.applied_at - s.frame_ts,
+                                 s.waited_s if s.waited_s is not None else float("nan"), s.batch))
 
 
 def _proc_status_mb(key: str) -> float:
@@ -126,13 +111,15 @@ def _thread_cpu() -> dict[int, float]:
 
 
 def _role(name: str) -> str:
-    """Group Python threads by what they do (names set by the sources, engine and APScheduler)."""
+    """Group Python threads by what they do (names set by the sources, engine, its outputs and APScheduler)."""
     if name.startswith("source-"):
         return "camera readers (demux, keyframe decode)"
     if name == "inference":
         return "inference worker (letterbox, NMS, zones, state)"
     if name.startswith(("ThreadPoolExecutor", "APScheduler")):
-        return "scheduler (sampling: BGR conversion; clock: metrics)"
+        return "scheduler (sampling: BGR conversion; clock: snapshots)"
+    if name.startswith("tick-"):
+        return "outputs (metrics, alerts, evidence, history)"
     return "other Python threads"
 
 
@@ -198,23 +185,25 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
     rss_model = _proc_status_mb("VmRSS")
     factory = _source_factory(spec)
     kwargs = {"source_factory": factory} if factory is not None else {}
-    engine = TimedEngine(loaded, detectors, Metrics(), **kwargs)
+    record = SampleLog()
+    engine = Engine(loaded, detectors, Metrics(), observer=record, **kwargs)
     engine.start()
     try:
         time.sleep(spec.warmup_s)
         batches.clear()
-        w0, c0, n0, dropped0 = time.perf_counter(), time.process_time(), len(engine.samples), _dropped(engine)
+        w0, c0, n0, dropped0 = time.perf_counter(), time.process_time(), len(record.samples), _dropped(engine)
         threads0 = _thread_cpu()
         start_at = engine.clock()
         time.sleep(spec.duration_s)
         w1, c1 = time.perf_counter(), time.process_time()
         roles = cpu_by_role(threads0, _thread_cpu())
         end_at = engine.clock()
-        window = [s for s in engine.samples[n0:] if start_at <= s[0] <= end_at]
+        window = [s for s in record.samples[n0:] if start_at <= s[0] <= end_at]
         rss_peak, rss_now = _proc_status_mb("VmHWM"), _proc_status_mb("VmRSS")
-        modes = Counter(rt.source.status().decode_mode or "none" for rt in engine.cameras.values())
+        cams = list(engine.states.cameras.values())
+        modes = Counter(rt.source.status().decode_mode or "none" for rt in cams)
         dropped = _dropped(engine) - dropped0
-        frames = [rt.last.frame.image for rt in engine.cameras.values() if rt.last is not None]
+        frames = [rt.last.frame.image for rt in cams if rt.last is not None]
     finally:
         engine.stop()
     from .model_time import time_model
