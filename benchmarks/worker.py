@@ -1,16 +1,22 @@
-"""The measured service process of the benchmark: the real Engine on N cameras, measured through its hooks."""
+"""The measured service process of the benchmark: the real Engine on N cameras, measured through public hooks.
+
+Each analysed sample is heard through the engine's sample observer; decode modes, last frames and dropped samples
+are read from its read-only view and its metrics.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import math
 import os
 import statistics
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +27,8 @@ import yaml
 from monitor.config import CameraConfig, LoadedConfig, load_config
 from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
-from monitor.sources import CameraSource
-
-from .measure import MeasuredSources, SampleLog, measured_metrics
+from monitor.pipeline.readonly import Applied
+from monitor.sources import CameraSource, open_source
 
 # Zones of a typical counter camera, in normalised coordinates: waiting area below, one counter above.
 ZONES: list[dict[str, Any]] = [
@@ -73,6 +78,26 @@ def site_config(spec: WorkerSpec) -> dict[str, Any]:
                    "counters": [{"id": f"desk-{i:03d}", "name": f"Desk {i}"} for i in range(len(urls))],
                    "cameras": cameras}],
     }
+
+
+class SampleLog:
+    """Records for each analysed sample its lag and queue wait, heard through the Engine's sample observer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # (applied at, capture->applied lag, queued->applied wait, batch size) per analysed sample
+        self.samples: list[tuple[float, float, float, int]] = []
+
+    def __call__(self, s: Applied) -> None:
+        """Record one applied sample (as onestop_sample_lag_seconds measures its lag)."""
+        with self.lock:
+            self.samples.append((s.applied_at, s.applied_at - s.frame_ts,
+                                 s.waited_s if s.waited_s is not None else float("nan"), s.batch))
+
+    def between(self, start: float, end: float) -> list[tuple[float, float, float, int]]:
+        """Return the samples applied from start to end."""
+        with self.lock:
+            return [s for s in self.samples if start <= s[0] <= end]
 
 
 def _proc_status_mb(key: str) -> float:
@@ -131,10 +156,10 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def _source_factory(spec: WorkerSpec, samples: SampleLog) -> MeasuredSources:
-    """Return the engine's source factory: the cameras' own sources, or decoded frames in memory; measured."""
+def _source_factory(spec: WorkerSpec) -> Callable[[CameraConfig], CameraSource]:
+    """Return the engine's source factory: the cameras' own sources, or decoded frames in memory."""
     if spec.source != "memory":
-        return MeasuredSources(samples)
+        return open_source
     from .media import sample_frames
     from .memory_source import MemorySource
 
@@ -143,7 +168,7 @@ def _source_factory(spec: WorkerSpec, samples: SampleLog) -> MeasuredSources:
     def make(cam: CameraConfig) -> CameraSource:
         return MemorySource(cam, frames, offset=int(cam.id[3:]))
 
-    return MeasuredSources(samples, make)
+    return make
 
 
 def run_worker(spec: WorkerSpec) -> dict[str, Any]:
@@ -168,9 +193,8 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
     rss_model = _proc_status_mb("VmRSS")
     samples = SampleLog()
-    sources = _source_factory(spec, samples)
-    metrics = measured_metrics(samples)
-    engine = Engine(loaded, detectors, metrics, source_factory=sources)
+    metrics = Metrics()
+    engine = Engine(loaded, detectors, metrics, source_factory=_source_factory(spec), observer=samples)
     engine.start()
     try:
         time.sleep(spec.warmup_s)
@@ -184,12 +208,12 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
         end_at = time.time()
         window = samples.between(start_at, end_at)
         rss_peak, rss_now = _proc_status_mb("VmHWM"), _proc_status_mb("VmRSS")
-        modes = Counter(s.status().decode_mode or "none" for s in sources.made)
+        modes = Counter(c.decode_mode or "none" for snap in engine.snapshots() for c in snap.cameras.values())
         dropped = _dropped(metrics) - dropped0
+        last = [engine.camera(c.id) for c in cameras]
+        frames = [c.last.frame.image for c in last if c is not None and c.last is not None]
     finally:
         engine.stop()
-    # A stopped camera still returns its last frame (a memory camera returns none: frames come from the clip).
-    frames = [f.image for f in (s.inner.latest() for s in sources.made) if f is not None]
     from .model_time import time_model
 
     mean_batch = sum(k * v for k, v in batches.items()) / sum(batches.values()) if batches else 1.0
@@ -200,8 +224,8 @@ def run_worker(spec: WorkerSpec) -> dict[str, Any]:
     bare_batch = max(1, round(mean_batch))
     timing = time_model(det, frames, batch=bare_batch) if frames else None
     timing1 = time_model(det, frames, batch=1) if frames and bare_batch != 1 else timing
-    lags = sorted(s.lag for s in window)
-    waits = sorted(s.wait for s in window if s.wait is not None)
+    lags = sorted(s[1] for s in window)
+    waits = sorted(s[2] for s in window if not math.isnan(s[2]))  # NaN: a sample not taken from the queue
     n = len(window)
     cpu_s = c1 - c0
     return {

@@ -13,6 +13,7 @@ import httpx
 
 from ..config import SiteConfig, WebhookConfig
 from ..metrics import Metrics
+from ..metrics.series import remove
 from ..schedule.calendar import SiteCalendar
 from ..state.model import SiteSnapshot
 from . import texts
@@ -110,7 +111,7 @@ class AlertService:
             for sid, s in old.items():
                 gone = set(s.engine.rules) - set(new[sid].engine.rules if sid in new else ())
                 for rid in gone:
-                    self._remove_gauge(rid, sid)
+                    remove(self.metrics.alerts_firing, (rid, sid))  # absent when never set
             self._sites = new
             now = self.clock()
             items = [(n, self._outgoing(new[n.site].config, n)) for n in orphans]
@@ -119,12 +120,6 @@ class AlertService:
                 self._publish_firing(s)
         if orphans:
             self.deliverer.wake()
-
-    def _remove_gauge(self, rule: str, site: str) -> None:
-        try:
-            self.metrics.alerts_firing.remove(rule, site)
-        except KeyError:
-            pass  # never set: nothing to remove
 
     def add_targets(self, lookup: TargetLookup) -> None:
         """Let another part (scheduled reports) resolve the targets of its own outbox rows."""

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from .. import __version__
 from .deps import AUTH_RESPONSES, ErrorOut, Services, reject_unknown_query
-from .routes import admin, cameras, health, me, samples, status, zones
+from .routes import admin, alerts, cameras, health, me, reports, samples, status, zones
 
 _UNKNOWN_SITE: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown site."}}
 _NO_ALERTING: dict[int | str, dict[str, Any]] = {
@@ -32,14 +32,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(me.router, responses=AUTH_RESPONSES)
     app.include_router(samples.router, responses=AUTH_RESPONSES)
     app.include_router(zones.router, responses=AUTH_RESPONSES)
-    try:
-        from .routes import alerts
-    except ImportError:  # alert routes arrive with the alerts package
-        alerts = None  # type: ignore[assignment]
-    if alerts is not None:
-        app.include_router(alerts.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE, **_NO_ALERTING})
-    from .routes import reports
-
+    app.include_router(alerts.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE, **_NO_ALERTING})
     app.include_router(reports.router, responses=AUTH_RESPONSES)
 
     @app.exception_handler(RequestValidationError)

@@ -2,45 +2,46 @@
 
 from __future__ import annotations
 
-import hmac
-import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from ..alerts.service import AlertService
 from ..config import LoadedConfig
-from ..config.service import FileToken
+from ..config.reload_plan import ReloadResult
+from ..config.shard import Shard
 from ..metrics import Metrics
-
-Role = Literal["viewer", "admin"]
-_ROLE_RANK = {"viewer": 0, "admin": 1}
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who made a request: a token's name and role, or 'anonymous' when the API has no tokens."""
-
-    name: str
-    role: Role
+from ..pipeline.readonly import PipelineView
+from ..reports.service import ReportService
+from .auth import FileToken
+from .stills import Stills
 
 
 @dataclass
 class Services:
-    """What the routers need. ``engine`` is the running pipeline, ``alerts`` the alert service (or None)."""
+    """What the routers need, each part typed by the face routes may use.
+
+    ``engine`` is the running pipeline's read-only view (None in apps built without one, e.g. for the schema);
+    ``reload`` re-reads the config file (a monitor.reload.Reloader); ``file_tokens`` come from
+    service.tokens_file and are re-read on reload; ``shard`` is set when this process runs one shard of the sites.
+    """
 
     config: LoadedConfig
     metrics: Metrics
-    engine: Any
-    alerts: Any = None
-    reload: Callable[[], Any] | None = None  # a monitor.reload.Reloader: returns a ReloadResult
-    file_tokens: list[FileToken] = field(default_factory=list)  # from service.tokens_file, re-read on reload
-    extra: dict[str, Any] = field(default_factory=dict)
-    shard: Any = None  # a monitor.config.shard.Shard when this process runs one shard of the sites
+    engine: PipelineView | None
+    alerts: AlertService | None = None
+    reload: Callable[[], ReloadResult] | None = None
+    file_tokens: list[FileToken] = field(default_factory=list)
+    reports: ReportService | None = None
+    shard: Shard | None = None
+    stills: Stills = field(default_factory=Stills)  # analysed frames pages were shown (memory only)
+    zone_saves: threading.Lock = field(default_factory=threading.Lock)  # one zone save at a time
 
 
 def get_services(request: Request) -> Services:
@@ -49,7 +50,11 @@ def get_services(request: Request) -> Services:
     return services
 
 
-_bearer = HTTPBearer(auto_error=False)
+def pipeline(services: Services) -> PipelineView:
+    """Return the running pipeline's view, or answer 503 when this app has none."""
+    if services.engine is None:
+        raise HTTPException(503, "the pipeline is not running in this process")
+    return services.engine
 
 
 class ErrorOut(BaseModel):
@@ -65,59 +70,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 """Documented answers of every route behind ``require``; routers are included with them."""
 
 
-def _principal(services: Services, creds: HTTPAuthorizationCredentials | None) -> Principal:
-    service = services.config.config.service
-    if not service.auth_enabled():
-        return Principal("anonymous", "admin")
-    if creds is None or not creds.credentials:
-        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    given = creds.credentials.encode()
-    match: Principal | None = None
-    candidates = [(tok.name, tok.role, os.environ.get(tok.env, "")) for tok in service.tokens]
-    candidates += [(tok.name, tok.role, tok.token) for tok in services.file_tokens]
-    for name, role, value in candidates:
-        # Compare against every token, in constant time, so timing tells nothing about which one nearly matched.
-        if value and hmac.compare_digest(value.encode(), given):
-            match = Principal(name, role)
-    if match is None:
-        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
-    return match
-
-
-def require(role: Role) -> Callable[..., Principal]:
-    """Return a dependency that admits tokens of at least ``role``."""
-
-    def dep(services: Services = Depends(get_services),
-            creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-        who = _principal(services, creds)
-        if _ROLE_RANK[who.role] < _ROLE_RANK[role]:
-            raise HTTPException(403, f"this needs the {role} role")
-        return who
-
-    return dep
-
-
-_basic = HTTPBasic(auto_error=False)
-
-
-def metrics_access(services: Services = Depends(get_services),
-                   creds: HTTPBasicCredentials | None = Depends(_basic)) -> None:
-    """Admit a /metrics scrape: open unless service.metrics_auth asks for HTTP basic auth."""
-    auth = services.config.config.service.metrics_auth
-    if auth is None:
-        return
-    password = os.environ.get(auth.password_env, "")
-    challenge = {"WWW-Authenticate": 'Basic realm="metrics"'}
-    if creds is None:
-        raise HTTPException(401, "metrics need basic auth", headers=challenge)
-    # Both compared, always, in constant time; an unset password variable admits nobody.
-    user_ok = hmac.compare_digest(creds.username.encode(), auth.user.encode())
-    password_ok = hmac.compare_digest(creds.password.encode(), password.encode())
-    if not (user_ok and password_ok and password):
-        raise HTTPException(401, "invalid metrics credentials", headers=challenge)
-
-
-def _query_names(dependant: Any) -> set[str]:
+def _query_names(dependant: Dependant) -> set[str]:
     """Return the query parameter names of a route and of every dependency it has, recursively."""
     names = {p.alias for p in dependant.query_params}
     for sub in dependant.dependencies:

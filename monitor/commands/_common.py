@@ -50,8 +50,8 @@ def site_of(cfg: AppConfig, camera_id: str) -> SiteConfig:
 def load_detectors(loaded: LoadedConfig, cameras: list[CameraConfig],
                    on_batch: BatchCallback | None = None) -> dict[str, Detector]:
     """Prepare offline Ultralytics and load the detectors these cameras need."""
+    from ..config.camera import kinds_needed
     from ..detect import build_detectors
-    from ..pipeline.analyse import kinds_needed
 
     cfg = loaded.config
     kinds: set[str] = {"person"}

@@ -13,8 +13,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -30,6 +30,14 @@ Loads the config (exits 2 with every error listed if it is invalid), loads the m
 and serves the HTTP API with /metrics, /healthz, /readyz and /docs on 127.0.0.1:8000 unless --host/--port
 or service.host/port say otherwise. Logs one JSON line per event to stdout. SIGTERM or SIGINT stops it
 gracefully; SIGHUP reloads the config."""
+
+if TYPE_CHECKING:  # imported where used: `onestop-monitor --help` stays fast
+    from ..alerts.service import AlertService
+    from ..config import LoadedConfig
+    from ..config.shard import Shard
+    from ..metrics import Metrics
+    from ..pipeline.engine import Engine
+    from ..reports.service import ReportService
 
 log = logging.getLogger("monitor.run")
 
@@ -57,16 +65,15 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _alert_service(loaded: Any, metrics: Any) -> Any:
-    try:
-        from ..alerts.service import AlertService
-    except ImportError:
-        return None
+def _alert_service(loaded: LoadedConfig, metrics: Metrics) -> AlertService:
+    from ..alerts.service import AlertService
+
     cfg = loaded.config
     return AlertService(cfg.sites, cfg.service.state_dir, metrics)
 
 
-def _report_service(loaded: Any, metrics: Any, engine: Any, alerts: Any) -> Any:
+def _report_service(loaded: LoadedConfig, metrics: Metrics, engine: Engine,
+                    alerts: AlertService) -> ReportService | None:
     """Return the reports part (history, schedules, download files), or None when its database cannot open."""
     from ..reports.history import HistoryError
     from ..reports.service import ReportService
@@ -76,7 +83,7 @@ def _report_service(loaded: Any, metrics: Any, engine: Any, alerts: Any) -> Any:
     except (HistoryError, OSError) as exc:
         log.error("reports disabled: cannot open the history database", extra={"error": str(exc)})
         return None
-    reports.attach(engine, alerts)
+    reports.attach(engine.notified, alerts)
     return reports
 
 
@@ -125,7 +132,7 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def choose_shard(args: argparse.Namespace, loaded: Any) -> tuple[Any, Any]:
+def choose_shard(args: argparse.Namespace, loaded: LoadedConfig) -> tuple[Shard | None, LoadedConfig]:
     """Return (Shard or None, the config with only that shard's sites); ShardError for a bad spec."""
     from ..config import LoadedConfig
     from ..config.shard import parse_shard, select_shard
@@ -177,9 +184,9 @@ def run(args: argparse.Namespace) -> int:
                   f"choose another port (--port, service.port)", extra={"host": host, "port": port})
         return 2
 
-    from ..config.service import TokensFileError
+    from ..api.auth import TokensFileError, access_secrets, load_file_tokens
     from ..redact import REDACTOR
-    from ..reload import Reloader, access_secrets, load_file_tokens
+    from ..reload import Reloader
 
     try:
         file_tokens = load_file_tokens(loaded)
@@ -215,12 +222,11 @@ def run(args: argparse.Namespace) -> int:
     metrics.build_info.labels(__version__, cfg.detector.model).set(1)
     alerts = _alert_service(loaded, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens,
-                        shard=shard)
     reports = _report_service(loaded, metrics, engine, alerts)
-    if reports is not None:
-        services.extra["reports"] = reports
-    services.reload = Reloader(services, Path(args.config), log_level=args.log_level, shard=shard)
+    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens,
+                        reports=reports, shard=shard)
+    reloader = Reloader(services, engine, Path(args.config), log_level=args.log_level, shard=shard)
+    services.reload = reloader
     if shard is not None:
         metrics.shard_info.labels(str(shard.index), str(shard.count)).set(1)
     app = create_app(services)
@@ -229,22 +235,21 @@ def run(args: argparse.Namespace) -> int:
                     extra={"host": host})
     server = _Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off"))
 
-    def on_stop(signum: int, frame: Any) -> None:
+    def on_stop(signum: int, frame: FrameType | None) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
         server.should_exit = True
 
-    def on_hup(signum: int, frame: Any) -> None:
+    def on_hup(signum: int, frame: FrameType | None) -> None:
         # The handler runs on the main thread, inside the HTTP server's event loop: reload elsewhere so the API
         # keeps answering while cameras stop and start. The Reloader serialises reloads and logs the outcome.
         log.info("SIGHUP: reloading the config", extra={"path": args.config})
-        threading.Thread(target=services.reload, name="reload", daemon=True).start()  # type: ignore[arg-type]
+        threading.Thread(target=reloader, name="reload", daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, on_hup)
-    if alerts is not None:
-        alerts.start()
+    alerts.start()
     if reports is not None:
         reports.start()
     engine.start()
@@ -255,8 +260,7 @@ def run(args: argparse.Namespace) -> int:
         engine.stop()
         if reports is not None:
             reports.stop()  # after the engine: the history of the last ticks is written
-        if alerts is not None:
-            alerts.stop()
+        alerts.stop()
     if not server.started:
         log.error("HTTP server did not start", extra={"host": host, "port": port})
         return 1

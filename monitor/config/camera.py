@@ -68,3 +68,8 @@ def resolve_package_url(url: str) -> str:
     if not path.exists():
         raise ValueError(f"{rel!r} is not in the installed package {pkg!r} ({path})")
     return str(path)
+
+
+def kinds_needed(camera: CameraConfig) -> set[str]:
+    """Return the detector kinds a camera needs: persons always (snapshots, blurring), heads for head zones."""
+    return {"person"} | {z.count_mode for z in camera.zones}

@@ -259,7 +259,10 @@ def polygon_area(points: list[tuple[float, float]]) -> float:
 def _raster(zone: ZoneConfig) -> np.ndarray:
     """Return the zone's interior on a grid; one cell of erosion so that zones sharing an edge do not overlap."""
     mask = np.zeros((_GRID, _GRID), np.uint8)
-    pts = np.round(np.array(zone.polygon, np.float64) * (_GRID - 1)).astype(np.int32)
+    raw = np.array(zone.polygon, np.float64)
+    if not np.all(np.isfinite(raw)):
+        return mask.astype(bool)  # check_zones reports the polygon itself
+    pts = np.round(np.clip(raw, -1.0, 2.0) * (_GRID - 1)).astype(np.int32)
     cv2.fillPoly(mask, [pts], 1)
     return cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -13,8 +10,7 @@ from pydantic import Field
 from .base import ConfigModel, Duration
 
 Role = Literal["viewer", "admin"]
-_TOKEN_NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-MIN_TOKEN_LENGTH = 16
+"""What an API token may do (the one definition; monitor.api.auth enforces it)."""
 
 
 class ApiTokenConfig(ConfigModel):
@@ -87,61 +83,3 @@ class ServiceConfig(ConfigModel):
     def auth_enabled(self) -> bool:
         """Return True when /api/v1 needs a token (tokens or a tokens file are configured)."""
         return bool(self.tokens) or self.tokens_file is not None
-
-
-@dataclass(frozen=True)
-class FileToken:
-    """A token read from the tokens file."""
-
-    name: str
-    role: Role
-    token: str
-
-
-class TokensFileError(ValueError):
-    """The tokens file is missing, readable by others, or malformed; the message never holds a token."""
-
-
-def read_tokens_file(path: Path) -> list[FileToken]:
-    """Return the tokens of a 'name:role:token' secrets file after checking it is private (mode 600 or 400).
-
-    >>> read_tokens_file(Path("/nonexistent/tokens"))
-    Traceback (most recent call last):
-    ...
-    monitor.config.service.TokensFileError: cannot read tokens file /nonexistent/tokens: No such file or directory
-    """
-    try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise TokensFileError(f"tokens file {path} is not a regular file")
-        # Checked before reading: a token file others can read is a leaked token, refuse it loudly.
-        if st.st_mode & 0o077:
-            raise TokensFileError(f"tokens file {path} is readable or writable by group/others (mode "
-                                  f"{stat.S_IMODE(st.st_mode):04o}); run: chmod 600 {path}")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TokensFileError(f"cannot read tokens file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise TokensFileError(f"tokens file {path} is not UTF-8 text") from None
-    out: list[FileToken] = []
-    seen: set[str] = set()
-    for n, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, sep1, rest = line.partition(":")
-        role, sep2, token = rest.partition(":")
-        where = f"tokens file {path} line {n}"
-        if not (sep1 and sep2):
-            raise TokensFileError(f"{where}: expected 'name:role:token'")
-        if not _TOKEN_NAME_RE.match(name):
-            raise TokensFileError(f"{where}: bad token name (letters, digits, '_.@-', at most 64)")
-        if role not in ("viewer", "admin"):
-            raise TokensFileError(f"{where}: role must be 'viewer' or 'admin'")
-        if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
-            raise TokensFileError(f"{where}: token must be at least {MIN_TOKEN_LENGTH} characters, no spaces")
-        if token in seen:
-            raise TokensFileError(f"{where}: the same token appears twice")
-        seen.add(token)
-        out.append(FileToken(name, role, token))  # type: ignore[arg-type]  # role checked just above
-    return out

@@ -8,6 +8,8 @@ from ..config import SiteConfig
 from ..state.model import COUNTER_STATES, CameraReading, SiteSnapshot
 from ..state.sessions import DISCARD_REASONS
 from .registry import Metrics
+from .series import remove as _remove
+from .series import remove_series
 
 
 class SitePublisher:
@@ -20,7 +22,10 @@ class SitePublisher:
         self._last_open: bool | None = None
         self._last_staffed: dict[str, bool | None] = {}
         self._discarded_seen: dict[tuple[str, str], int] = {}
+        # Only what the site has is published: a snapshot taken before a reload may still name what it removed.
         self._zone_labels: dict[str, tuple[str, ...]] = {}
+        self._cameras = {c.id for c in site.cameras}
+        self._counters = {c.id for c in site.counters}
         for cam in site.cameras:
             for z in cam.zones:
                 self._zone_labels[z.id] = (site.id, cam.id, z.id, z.kind, z.counter or "")
@@ -35,7 +40,9 @@ class SitePublisher:
         m.site_open.labels(sid, self.site.province).set(1 if snap.open else 0)
         self._accumulate(snap)
         for zone_id, z in snap.zones.items():
-            labels = self._zone_labels.get(zone_id, (sid, z.camera, zone_id, z.kind, z.counter or ""))
+            labels = self._zone_labels.get(zone_id)
+            if labels is None:
+                continue
             if z.value is None:
                 m.zone_known.labels(*labels).set(0)
                 _remove(m.zone_people, labels)
@@ -49,6 +56,8 @@ class SitePublisher:
                     else:
                         m.estimated_wait.labels(sid, z.camera, zone_id).set(z.estimated_wait_s)
         for cid, c in snap.counters.items():
+            if cid not in self._counters:
+                continue
             if c.staffed is None:
                 _remove(m.counter_staffed, (sid, cid))
             else:
@@ -64,6 +73,8 @@ class SitePublisher:
             m.counter_staffed_seconds.labels(sid, cid)
             m.served.labels(sid, cid)
         for cam_id, cam in snap.cameras.items():
+            if cam_id not in self._cameras:
+                continue
             m.camera_up.labels(sid, cam_id).set(1 if cam.up else 0)
             if cam.last_frame_ts is not None:
                 m.camera_last_frame.labels(sid, cam_id).set(cam.last_frame_ts)
@@ -89,7 +100,7 @@ class SitePublisher:
         if self._last_at is not None and self._last_open:
             gap = (snap.at - self._last_at).total_seconds()
             if 0 < gap <= self.MAX_TICK_S:
-                for cid in snap.counters:
+                for cid in snap.counters.keys() & self._counters:
                     m.counter_open_seconds.labels(sid, cid).inc(gap)
                     if self._last_staffed.get(cid):
                         m.counter_staffed_seconds.labels(sid, cid).inc(gap)
@@ -121,19 +132,4 @@ class SitePublisher:
                        self.metrics.estimated_wait, self.metrics.camera_decode_mode,
                        self.metrics.counter_session_seconds, self.metrics.camera_view_shift_ratio,
                        self.metrics.camera_view_moved):
-            for labels in list(_label_sets(metric)):
-                if labels and labels[0] == sid:
-                    _remove(metric, labels)
-
-
-def _label_sets(metric: object) -> list[tuple[str, ...]]:
-    # prometheus-client keeps children in a private dict; reading its keys is the documented way to enumerate.
-    with metric._lock:  # type: ignore[attr-defined]
-        return list(metric._metrics)  # type: ignore[attr-defined]
-
-
-def _remove(metric: object, labels: tuple[str, ...]) -> None:
-    try:
-        metric.remove(*labels)  # type: ignore[attr-defined]
-    except KeyError:
-        pass
+            remove_series(metric, lambda labels: labels.get("site") == sid)

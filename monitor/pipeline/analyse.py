@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import CameraConfig, TilingConfig
+from ..config.camera import kinds_needed
 from ..detect.base import Detector
 from ..detect.detections import Detections
 from ..zones.assign import count_zones
@@ -25,11 +26,6 @@ class Analysis:
         """Return the number of persons (or heads, if no person model ran) in the whole frame."""
         d = self.detections.get("person") or self.detections.get("head")
         return len(d) if d is not None else 0
-
-
-def kinds_needed(camera: CameraConfig) -> set[str]:
-    """Return the detector kinds a camera needs: persons always (snapshots, blurring), heads for head zones."""
-    return {"person"} | {z.count_mode for z in camera.zones}
 
 
 class Analyser:

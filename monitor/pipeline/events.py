@@ -1,4 +1,4 @@
-"""What the state clock hands to its subscribers each tick, and a fan-out that never lets one stall the clock."""
+"""What the state clock hands to its outputs each tick, and the fan-out that hands it to each on its own thread."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from ..alerts.notification import Notification
 from ..state.model import SiteSnapshot
 from ..state.sessions import ServiceCompleted
 
@@ -19,24 +19,30 @@ log = logging.getLogger(__name__)
 class SiteTick:
     """One site at one clock tick: its snapshot, the services completed since the previous tick, the alerts.
 
-    ``notifications`` are the alert notifications the tick produced (monitor.alerts.notification.Notification).
+    ``notifications`` are filled in by the alert stage: empty on the engine's ``ticks``, the alert notifications
+    the snapshot produced on its ``notified`` ticks.
     """
 
     snapshot: SiteSnapshot
     services: tuple[ServiceCompleted, ...] = ()
-    notifications: tuple[Any, ...] = ()
+    notifications: tuple[Notification, ...] = ()
 
 
 TickSubscriber = Callable[[Sequence[SiteTick]], None]
 
 
 class _Lane:
-    """One subscriber's bounded queue and thread: a slow subscriber falls behind (and drops) on its own."""
+    """One subscriber's bounded queue and thread: a slow subscriber falls behind on its own.
 
-    def __init__(self, name: str, fn: TickSubscriber, maxsize: int,
+    When the queue is full, a lossy lane drops its oldest tick (counted); an ``every`` lane makes the publisher
+    wait for room instead, so that subscriber sees every tick.
+    """
+
+    def __init__(self, name: str, fn: TickSubscriber, maxsize: int, every: bool,
                  on_drop: Callable[[str], None] | None) -> None:
         self.name = name
         self.fn = fn
+        self.every = every
         self.on_drop = on_drop
         self.dropped = 0
         self._items: deque[Sequence[SiteTick]] = deque()
@@ -44,20 +50,29 @@ class _Lane:
         self._cond = threading.Condition()
         self._closed = False
         self._busy = False
+        # Started by the first tick, so an engine that never runs starts no thread.
         self._thread = threading.Thread(target=self._run, name=f"tick-{name}", daemon=True)
-        self._thread.start()
 
     def put(self, ticks: Sequence[SiteTick]) -> None:
         with self._cond:
             if self._closed:
                 return
+            if self._thread.ident is None:
+                self._thread.start()
             if len(self._items) >= self._maxsize:
-                self._items.popleft()  # the oldest goes: a subscriber that catches up wants the present
-                self.dropped += 1
-                if self.on_drop is not None:
-                    self.on_drop(self.name)
+                if self.every:
+                    log.warning("an output that must see every tick is behind: the clock waits for it",
+                                extra={"subscriber": self.name, "queued": len(self._items)})
+                    self._cond.wait_for(lambda: len(self._items) < self._maxsize or self._closed)
+                    if self._closed:
+                        return
+                else:
+                    self._items.popleft()  # the oldest goes: a subscriber that catches up wants the present
+                    self.dropped += 1
+                    if self.on_drop is not None:
+                        self.on_drop(self.name)
             self._items.append(ticks)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _run(self) -> None:
         while True:
@@ -68,6 +83,7 @@ class _Lane:
                     return
                 ticks = self._items.popleft()
                 self._busy = True
+                self._cond.notify_all()  # room for a publisher waiting on an `every` lane
             try:
                 self.fn(ticks)
             except Exception:  # a subscriber's bug must not end its lane
@@ -85,14 +101,16 @@ class _Lane:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
 
 
 class TickFanout:
     """Hands every tick to each subscriber on the subscriber's own thread, through a bounded queue.
 
-    ``publish`` only appends to queues, so the clock (and the inference worker that shares its lock) never
-    waits for a subscriber; a subscriber more than ``maxsize`` ticks behind loses the oldest ones (counted).
+    ``publish`` only appends to queues, so the clock never waits for a lossy subscriber (one more than
+    ``maxsize`` ticks behind loses the oldest, counted); it waits only for a full ``every`` lane, and never
+    holds the engine's lock while it does, so inference goes on.
     """
 
     def __init__(self, maxsize: int = 120, on_drop: Callable[[str], None] | None = None) -> None:
@@ -102,12 +120,15 @@ class TickFanout:
         self._lanes: dict[str, _Lane] = {}
         self._lock = threading.Lock()
 
-    def subscribe(self, name: str, fn: TickSubscriber) -> None:
-        """Start handing ticks to ``fn`` (called on its own thread, one tick list at a time, in order)."""
+    def subscribe(self, name: str, fn: TickSubscriber, *, every: bool = False) -> None:
+        """Start handing ticks to ``fn`` (called on its own thread, one tick list at a time, in order).
+
+        ``every``: ``fn`` must see every tick (alerts, evidence); the publisher waits rather than drop one.
+        """
         with self._lock:
             if name in self._lanes:
                 raise ValueError(f"a tick subscriber named {name!r} exists already")
-            self._lanes = {**self._lanes, name: _Lane(name, fn, self.maxsize, self.on_drop)}
+            self._lanes = {**self._lanes, name: _Lane(name, fn, self.maxsize, every, self.on_drop)}
 
     def publish(self, ticks: Sequence[SiteTick]) -> None:
         """Queue one tick (every site's SiteTick) for each subscriber; never blocks on them."""

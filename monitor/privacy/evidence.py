@@ -14,10 +14,10 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..alerts.notification import Notification
 from ..annotate import encode_jpeg
 from ..config import SiteConfig
 from ..config.service import EvidenceConfig
@@ -139,7 +139,7 @@ class EvidenceStore:
         return removed
 
 
-def record_evidence(store: EvidenceStore, cfg: EvidenceConfig, site: SiteConfig, notes: Iterable[Any],
+def record_evidence(store: EvidenceStore, cfg: EvidenceConfig, site: SiteConfig, notes: Iterable[Notification],
                     picture: Callable[[str], np.ndarray | None], now: float) -> list[Path]:
     """Save the pictures the notifications call for; ``picture(camera_id)`` gives a blurred current frame.
 

@@ -9,8 +9,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..alerts.service import AlertService
 from ..config import LoadedConfig
 from ..metrics.registry import Metrics
+from ..pipeline.events import TickFanout
 from ..redact import REDACTOR
 from .figures import ReportBuilder, ReportRequest
 from .files import ReportFiles
@@ -43,7 +45,7 @@ def build_report(loaded: LoadedConfig, req: ReportRequest, now: dt.datetime) -> 
 class ReportService:
     """Everything reports need at run time; the API reads ``build`` and ``files``.
 
-    Wire it with ``attach(engine, alerts)``: the recorder subscribes to the engine's clock ticks (history), the
+    Wire it with ``attach(engine.notified, alerts)``: the recorder subscribes to the engine's ticks (history), the
     scheduler puts due reports into the alert outbox and registers its targets with the alert worker.
     """
 
@@ -60,10 +62,13 @@ class ReportService:
         self.scheduler: ReportScheduler | None = None
         publish_targets(cfg, metrics)
 
-    def attach(self, engine: Any, alerts: Any) -> None:
-        """Subscribe the history recorder to the engine's ticks and start schedules on the alert outbox."""
-        if self.recorder is not None and engine is not None:
-            engine.ticks.subscribe("history", self.recorder.on_ticks)
+    def attach(self, ticks: TickFanout | None, alerts: AlertService | None) -> None:
+        """Subscribe the history recorder to ``ticks`` and start schedules on the alert outbox.
+
+        ``ticks`` is the engine's ``notified`` fan-out: ticks with their alert notifications.
+        """
+        if self.recorder is not None and ticks is not None:
+            ticks.subscribe("history", self.recorder.on_ticks)
         if alerts is not None:
             self.scheduler = ReportScheduler(self.loaded, alerts, self.files,
                                              lambda req, now: build_report(self.loaded, req, now), self.clock)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from prometheus_client import Gauge
 
 from ..config import AppConfig
 from ..metrics.registry import Metrics
+from ..metrics.series import remove_series
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def publish_targets(cfg: AppConfig, metrics: Metrics) -> None:
     """Export the thresholds as gauges (onestop_zone_queue_threshold, ...); series the config lost are removed."""
     t = targets_of(cfg)
     m = metrics
-    want: dict[Any, dict[tuple[str, ...], float]] = {g: {} for g in (
+    want: dict[Gauge, dict[tuple[str, ...], float]] = {g: {} for g in (
         m.zone_queue_threshold, m.zone_queue_threshold_for, m.zone_wait_target,
         m.counter_long_service_threshold, m.counter_unstaffed_threshold, m.camera_down_threshold)}
     for (site, zone), people in t.queue.items():
@@ -76,9 +78,5 @@ def publish_targets(cfg: AppConfig, metrics: Metrics) -> None:
         want[g] = {key: secs for key, secs in per_key.items()}
     for gauge, values in want.items():
         for labels, value in values.items():
-            gauge.labels(*labels).set(value)  # type: ignore[attr-defined]
-        # prometheus-client keeps children in a dict keyed by label values; there is no public listing.
-        with gauge._lock:  # type: ignore[attr-defined]
-            stale = [k for k in gauge._metrics if k not in values]  # type: ignore[attr-defined]
-        for old in stale:
-            gauge.remove(*old)  # type: ignore[attr-defined]
+            gauge.labels(*labels).set(value)
+        remove_series(gauge, lambda labels: tuple(labels.values()) not in values)  # noqa: B023 - used at once

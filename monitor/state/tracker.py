@@ -180,6 +180,20 @@ class SiteTracker:
                     self._zones.pop(z.id, None)
             self._add_camera(new)
 
+    def forget_camera(self, camera_id: str) -> None:
+        """Forget a camera the site no longer has (hot reload): its zones and their state, its health and view.
+
+        Served totals and service history stay: they belong to the counters, not to the camera.
+        """
+        with self._lock:
+            cam = self._cameras.pop(camera_id, None)
+            if cam is None:
+                return
+            for z in cam.zones:
+                self._zones.pop(z.id, None)
+            self._health.pop(camera_id, None)
+            self._moved.discard(camera_id)
+
     def _zone_reading(self, z: _Zone, now_ts: float) -> ZoneReading:
         age = None if z.last_t is None else max(0.0, now_ts - z.last_t)
         fresh = age is not None and age <= z.stale_limit_s and z.camera.id not in self._moved

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from monitor.alerts.service import AlertService
 from monitor.api.app import create_app
+from monitor.api.auth import access_secrets, load_file_tokens
 from monitor.api.deps import Services
 from monitor.config import DetectorConfig, load_config
 from monitor.detect import build_detectors
@@ -21,7 +22,7 @@ from monitor.detect.base import Detector
 from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 from monitor.redact import REDACTOR
-from monitor.reload import Reloader, access_secrets, load_file_tokens
+from monitor.reload import Reloader
 from monitor.reports.service import ReportService
 
 BUS = "package://ultralytics/assets/bus.jpg"
@@ -85,11 +86,11 @@ def live_service(config_path: Path, detectors: dict[str, Detector], start: bool 
     metrics = Metrics()
     alerts = AlertService(loaded.config.sites, loaded.config.service.state_dir, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens)
     reports = ReportService(loaded, metrics)
-    reports.attach(engine, alerts)
-    services.extra["reports"] = reports
-    services.reload = Reloader(services, config_path)
+    reports.attach(engine.notified, alerts)
+    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens,
+                        reports=reports)
+    services.reload = Reloader(services, engine, config_path)
     if start:
         alerts.start()
         engine.start()

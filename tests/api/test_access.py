@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.config.service import TokensFileError, read_tokens_file
+from monitor.api.auth import TokensFileError, read_tokens_file
 from monitor.detect.base import Detector
 from tests.api.live import Live, bus_camera, live_service, private_file, site, write_config
 from tests.support.paths import REPO
@@ -51,7 +51,7 @@ def live(tmp_path: Path, detectors: dict[str, Detector], monkeypatch: pytest.Mon
 
 def wait_frame(svc: Live, camera: str = "bus", timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
-    while svc.engine.cameras[camera].last is None:
+    while svc.engine.states.cameras[camera].last is None:
         assert time.monotonic() < deadline, f"no frame analysed for {camera}"
         time.sleep(0.2)
 
@@ -118,7 +118,7 @@ def test_raw_snapshot_for_admin_when_allowed(tmp_path: Path, detectors: dict[str
         blurred = client.get("/api/v1/cameras/bus/snapshot.jpg", headers=bearer(OPS))
         assert raw.status_code == blurred.status_code == 200
         a, b = (cv2.imdecode(np.frombuffer(x.content, np.uint8), cv2.IMREAD_COLOR) for x in (raw, blurred))
-        last = svc.engine.cameras["bus"].last
+        last = svc.engine.states.cameras["bus"].last
         assert last is not None and len(last.detections["person"]) >= 2
         x1, y1, x2, y2 = last.detections["person"].xyxy[0].astype(int)
         inside = (slice(y1 + 4, y2 - 4), slice(x1 + 4, x2 - 4))

@@ -49,11 +49,12 @@ def square(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
 def test_sample_shows_the_services_own_membership_and_the_same_frames_picture(live: Live) -> None:
     client = TestClient(live.app)
     sample = first_sample(client)
-    rt = live.engine.cameras["bus"]
+    rt = live.engine.camera("bus")
+    assert rt is not None
     last = rt.last
     assert last is not None
     if abs(last.frame.ts - sample["ts"]) > 1e-6:  # a newer sample landed in between: compare with the kept one
-        last = live.services.extra["stills"].by_ts(rt, sample["ts"])[0]
+        last = live.services.stills.by_ts(rt, sample["ts"])[0]
     masks = zone_masks(last.detections, rt.camera.zones)
     people = [d for d in sample["detections"] if d["kind"] == "person"]
     assert len(people) == len(last.detections["person"]) >= 3

@@ -14,11 +14,12 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import CameraConfig, DetectorConfig, ZoneConfig
+from monitor.config.camera import kinds_needed
 from monitor.detect.base import Detector
 from monitor.detect.build import build_detectors
 from monitor.detect.detections import Detections
 from monitor.detect.models import MODELS_DIR, ModelError, load_registry, resolve_model, sha256_file
-from monitor.pipeline.analyse import Analyser, kinds_needed
+from monitor.pipeline.analyse import Analyser
 from tests.support.paths import CLASSROOM
 
 HEAD = "yolo11n-head.pt"

@@ -17,7 +17,7 @@ from monitor.detect.detections import Detections
 from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 from monitor.pipeline.queue import SampleQueue
-from monitor.sources.base import CameraSource, Frame, SourceStatus
+from monitor.sources import CameraSource, Frame, SourceStatus
 from tests.support.service import metric_value
 
 CAMERAS = 6
@@ -73,29 +73,35 @@ class CountingDetector(Detector):
         return out
 
 
-def make_engine(tmp_path: Path, detector: Detector, cameras: int = CAMERAS) -> Engine:
+def engine_config(tmp_path: Path, max_batch: int, cameras: int = CAMERAS, **site: Any) -> AppConfig:
+    """One site open all day; camera i sees i people in its queue zone q<i> (with CountingDetector)."""
     zones = [{"id": "q", "kind": "queue", "polygon": [[0, 0.5], [1, 0.5], [1, 1], [0, 1]]}]
-    cfg = AppConfig.model_validate({
+    return AppConfig.model_validate({
         "service": {"state_dir": str(tmp_path / "state")},
-        "detector": {"max_batch": detector.max_batch},
+        "detector": {"max_batch": max_batch},
         "sites": [{"id": "s", "name": "S", "timezone": "Asia/Ho_Chi_Minh", "hours": {"mon-sun": ["00:00-23:59"]},
                    "cameras": [{"id": f"cam{i}", "url": "x.mp4", "type": "file", "sample_every": "2s",
-                                "zones": [{**zones[0], "id": f"q{i}"}]} for i in range(1, cameras + 1)]}],
+                                "zones": [{**zones[0], "id": f"q{i}"}]} for i in range(1, cameras + 1)],
+                   **site}],
     })
+
+
+def make_engine(tmp_path: Path, detector: Detector, cameras: int = CAMERAS) -> Engine:
+    cfg = engine_config(tmp_path, detector.max_batch, cameras)
     return Engine(LoadedConfig(cfg, None), {"person": detector}, Metrics(), source_factory=TaggedSource)
 
 
 def counts(engine: Engine) -> dict[str, Any]:
-    return {cid: rt.last.counts if rt.last else None for cid, rt in engine.cameras.items()}
+    return {cid: rt.last.counts if rt.last else None for cid, rt in engine.states.cameras.items()}
 
 
 def test_frames_due_at_one_tick_go_through_the_model_as_one_batch(tmp_path: Path) -> None:
     det = CountingDetector(max_batch=8)
     engine = make_engine(tmp_path, det)
-    for cid in engine.cameras:
-        assert engine.sample(cid)
-    batch = engine.queue.take(engine.max_batch, timeout=0)
-    engine.process([q.item for q in batch])
+    for cid in engine.states.cameras:
+        assert engine.sampler.sample(cid)
+    batch = engine.sampler.queue.take(engine.worker.max_batch, timeout=0)
+    engine.worker.process([q.item for q in batch])
     assert det.calls == [[1, 2, 3, 4, 5, 6]]  # one call, cameras in queue order
     # each camera got its own frame's result, not a neighbour's
     assert counts(engine) == {f"cam{i}": {f"q{i}": i} for i in range(1, CAMERAS + 1)}
@@ -104,10 +110,10 @@ def test_frames_due_at_one_tick_go_through_the_model_as_one_batch(tmp_path: Path
 def test_a_batch_larger_than_max_batch_is_split_and_results_stay_matched(tmp_path: Path) -> None:
     det = CountingDetector(max_batch=4)
     engine = make_engine(tmp_path, det)
-    for cid in reversed(list(engine.cameras)):
-        engine.sample(cid)
-    items = [q.item for q in engine.queue.take(100, timeout=0)]
-    engine.process(items)
+    for cid in reversed(list(engine.states.cameras)):
+        engine.sampler.sample(cid)
+    items = [q.item for q in engine.sampler.queue.take(100, timeout=0)]
+    engine.worker.process(items)
     assert det.calls == [[6, 5, 4, 3], [2, 1]]
     assert counts(engine) == {f"cam{i}": {f"q{i}": i} for i in range(1, CAMERAS + 1)}
 
@@ -116,20 +122,18 @@ def test_worker_batches_across_cameras_while_the_model_is_busy(tmp_path: Path) -
     gate = threading.Event()
     det = CountingDetector(max_batch=8, gate=gate)
     engine = make_engine(tmp_path, det)
-    engine._worker.start()  # the inference worker alone; no scheduler: samples are queued by hand
+    engine.worker.start()  # the inference worker alone; no scheduler: samples are queued by hand
     try:
-        engine.sample("cam1")
+        engine.sampler.sample("cam1")
         assert det.entered.wait(5)  # the worker took cam1 and is inside the model
         for cid in ("cam2", "cam3", "cam4", "cam5", "cam6"):
-            engine.sample(cid)
+            engine.sampler.sample(cid)
         gate.set()
         deadline = time.monotonic() + 10
         while sum(len(c) for c in det.calls) < CAMERAS and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:
-        engine._stop.set()
-        engine.queue.close()
-        engine._worker.join(5)
+        engine.worker.stop(5)
     assert det.calls == [[1], [2, 3, 4, 5, 6]]
 
 
@@ -137,9 +141,9 @@ def test_overload_drops_the_oldest_sample_of_a_camera_and_counts_it(tmp_path: Pa
     det = CountingDetector(max_batch=8)
     engine = make_engine(tmp_path, det, cameras=2)
     for _ in range(3):  # the worker is not running: cam1's samples pile up
-        engine.sample("cam1")
-    engine.sample("cam2")
-    items = [q.item for q in engine.queue.take(10, timeout=0)]
+        engine.sampler.sample("cam1")
+    engine.sampler.sample("cam2")
+    items = [q.item for q in engine.sampler.queue.take(10, timeout=0)]
     assert [(rt.camera.id, f.seq) for rt, f in items] == [("cam1", 3), ("cam2", 1)]  # only the newest of cam1
     text = generate_latest(engine.metrics.registry).decode()
     assert metric_value(text, "onestop_samples_dropped_total", site="s", camera="cam1") == 2

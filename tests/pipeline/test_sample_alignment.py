@@ -10,7 +10,7 @@ import pytest
 
 from monitor.config import CameraConfig
 from monitor.pipeline.align import ALIGN_MARGIN_S, LATE_S, next_sample_at
-from monitor.sources.base import Frame, SourceStatus
+from monitor.sources import Frame, SourceStatus
 from tests.pipeline.test_batching import CountingDetector, TaggedSource, make_engine
 
 
@@ -48,13 +48,13 @@ class KeyframeSource(TaggedSource):
 def test_engine_moves_a_late_keyframes_camera_to_just_after_its_next_keyframe(tmp_path: Path, mode: str,
                                                                               moved: bool) -> None:
     engine = make_engine(tmp_path, CountingDetector(max_batch=8), cameras=1)
-    rt = engine.cameras["cam1"]
+    rt = engine.states.cameras["cam1"]
     rt.source = KeyframeSource(CameraConfig(id="cam1", url="x.mp4", type="file"))
     rt.source.mode = mode  # type: ignore[attr-defined]
-    engine._schedule_camera(rt)
+    engine.sampler.schedule(rt)
     before = engine.scheduler.get_job("sample:cam1").next_run_time
     t0 = time.time()
-    assert engine.sample("cam1")
+    assert engine.sampler.sample("cam1")
     after = engine.scheduler.get_job("sample:cam1").next_run_time
     if moved:
         # the frame is 1.1 s old: the next keyframe comes 0.9 s from now, the sample 0.2 s after it

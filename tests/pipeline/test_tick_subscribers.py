@@ -22,20 +22,20 @@ def test_a_stuck_subscriber_blocks_neither_the_clock_nor_inference(tmp_path: Pat
         gate.wait(30)
         got.append(ticks)
 
-    engine.ticks.subscribe("stuck", stuck)
+    engine.notified.subscribe("stuck", stuck)
     try:
         for _ in range(3):  # the subscriber is stuck on the first tick; the clock and the worker go on
-            for cid in engine.cameras:
-                engine.sample(cid)
-            engine.process([q.item for q in engine.queue.take(8, timeout=0)])
+            for cid in engine.states.cameras:
+                engine.sampler.sample(cid)
+            engine.worker.process([q.item for q in engine.sampler.queue.take(8, timeout=0)])
             engine.tick()
         assert len(det.calls) == 3 and got == []
     finally:
         gate.set()
-    assert engine.ticks.drain(10)
+    assert engine.drain(10)
     assert len(got) == 3
     assert [t[0].snapshot.at for t in got] == sorted(t[0].snapshot.at for t in got)
-    engine.ticks.close()
+    engine.stop()
 
 
 def test_a_subscriber_too_far_behind_loses_the_oldest_ticks_and_they_are_counted() -> None:
@@ -67,19 +67,18 @@ def test_engine_ticks_carry_completed_services_to_the_history(tmp_path: Path) ->
     det = CountingDetector(max_batch=8)
     engine = make_engine(tmp_path, det, cameras=1)
     ticks: list[SiteTick] = []
-    engine.ticks.subscribe("probe", lambda tt: ticks.extend(tt))
+    engine.notified.subscribe("probe", lambda tt: ticks.extend(tt))
     rec = HistoryRecorder(engine.loaded.config, tmp_path / "state")
-    engine.ticks.subscribe("history", rec.on_ticks)
-    site = engine.sites["s"]
+    engine.notified.subscribe("history", rec.on_ticks)
     from monitor.state.sessions import ServiceCompleted
 
-    with site.lock:  # what process() records when a tracker reports a finished session
-        site.completed.append(ServiceCompleted("desk", 42.0, 1_700_000_000.0))
+    with engine.states.lock:  # what the worker records when a tracker reports a finished session
+        engine.states.sites["s"].completed.append(ServiceCompleted("desk", 42.0, 1_700_000_000.0))
     engine.tick()
     engine.tick()
-    assert engine.ticks.drain(10)
+    assert engine.drain(10)
     assert [len(t.services) for t in ticks] == [1, 0] and ticks[0].services[0].duration_s == 42.0
-    engine.ticks.close()
+    engine.stop()
     rec.close()
     from monitor.reports.history import HistoryStore
 

@@ -108,12 +108,12 @@ def test_firing_alert_saves_a_blurred_picture_that_the_purge_job_deletes(
         file = Path(saved[0].path)  # type: ignore[attr-defined]
         assert file.is_relative_to(tmp_path / "state" / "evidence" / "ward-1")
         picture = cv2.imread(str(file))
-        last = svc.engine.cameras["bus"].last
+        last = svc.engine.states.cameras["bus"].last
         assert picture is not None and last is not None
         assert picture.shape == last.frame.image.shape
         # Blurred: inside each person's box the fine detail of the raw frame is gone. Compared with the same
         # annotation drawn unblurred, so zone lines and labels crossing a box weigh the same on both sides.
-        unblurred = annotate(last.frame.image, last.detections.values(), svc.engine.cameras["bus"].camera.zones,
+        unblurred = annotate(last.frame.image, last.detections.values(), svc.engine.states.cameras["bus"].camera.zones,
                              last.counts, blur=False)
         for x1, y1, x2, y2 in last.detections["person"].xyxy.astype(int)[:3]:
             box = (slice(y1 + 4, y2 - 4), slice(x1 + 4, x2 - 4))

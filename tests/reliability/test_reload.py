@@ -53,7 +53,7 @@ def test_reload_adds_removes_and_changes_cameras_keeping_the_rest(tmp_path: Path
         wait(lambda: [a for a in svc.alerts.active() if a.phase == "firing"], what="the queue alert firing")
         assert svc.alerts.flush(20)
         (firing,) = svc.alerts.active()
-        before = {cid: svc.engine.cameras[cid].source for cid in ("bus", "zidane", "gone")}
+        before = {cid: svc.engine.states.cameras[cid].source for cid in ("bus", "zidane", "gone")}
         delivered = [r.key for r in receiver.acked()]
         assert len(delivered) == 1
 
@@ -70,9 +70,9 @@ def test_reload_adds_removes_and_changes_cameras_keeping_the_rest(tmp_path: Path
             == (["new"], ["gone"], ["zidane"], ["bus"])
 
         # Unaffected and merely updated cameras keep their very source objects (threads never restarted).
-        assert svc.engine.cameras["bus"].source is before["bus"] and before["bus"].running
-        assert svc.engine.cameras["zidane"].source is before["zidane"] and before["zidane"].running
-        assert "gone" not in svc.engine.cameras and not before["gone"].running
+        assert svc.engine.states.cameras["bus"].source is before["bus"] and before["bus"].running
+        assert svc.engine.states.cameras["zidane"].source is before["zidane"] and before["zidane"].running
+        assert "gone" not in svc.engine.states.cameras and not before["gone"].running
         assert before["bus"].status().reconnects == 0
         wait(lambda: sampled(svc, "new") >= 1, what="the added camera sampled")
 
@@ -102,14 +102,14 @@ def test_source_settings_restart_only_that_camera(tmp_path: Path, detectors: dic
                                                   receiver: WebhookReceiver) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver, [bus_camera(), zidane_camera()], []))
     with live_service(path, detectors) as svc:
-        before = {cid: svc.engine.cameras[cid].source for cid in ("bus", "zidane")}
+        before = {cid: svc.engine.states.cameras[cid].source for cid in ("bus", "zidane")}
         bus = bus_camera(sample_every="2s")
         write_config(path, config(tmp_path, receiver, [bus, zidane_camera()], []))
         result = svc.services.reload()
         assert result.applied and result.plan.cameras_restarted == ("bus",)
-        assert svc.engine.cameras["bus"].source is not before["bus"] and not before["bus"].running
-        assert svc.engine.cameras["bus"].source.running
-        assert svc.engine.cameras["zidane"].source is before["zidane"]
+        assert svc.engine.states.cameras["bus"].source is not before["bus"] and not before["bus"].running
+        assert svc.engine.states.cameras["bus"].source.running
+        assert svc.engine.states.cameras["zidane"].source is before["zidane"]
         assert svc.engine.scheduler.get_job("sample:bus").trigger.interval.total_seconds() == 2.0
 
 
@@ -146,7 +146,7 @@ def test_detector_changes_are_reported_as_needing_a_restart(tmp_path: Path, dete
     with live_service(path, detectors, start=False) as svc:
         write_config(path, config(tmp_path, receiver, [bus_camera()], detector={"conf": 0.5, "max_batch": 2}))
         result = svc.services.reload()
-        assert result.applied and svc.engine.max_batch == 2  # applied live
+        assert result.applied and svc.engine.worker.max_batch == 2  # applied live
         assert result.plan.restart_required == (
             "detector.conf changed: the running model keeps its settings until the service restarts",)
         heads = bus_camera()
@@ -162,7 +162,7 @@ def test_site_level_changes_rebuild_its_state_but_not_its_cameras(tmp_path: Path
                                                                   receiver: WebhookReceiver, change: str) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver, [bus_camera()], []))
     with live_service(path, detectors) as svc:
-        source, tracker = svc.engine.cameras["bus"].source, svc.engine.sites["ward-1"].tracker
+        source, tracker = svc.engine.states.cameras["bus"].source, svc.engine.states.sites["ward-1"].tracker
         new = config(tmp_path, receiver, [bus_camera()], [])
         if change == "hours":
             new["sites"][0]["hours"] = {"mon-sun": ["00:00-12:00", "12:00-24:00"]}
@@ -171,8 +171,8 @@ def test_site_level_changes_rebuild_its_state_but_not_its_cameras(tmp_path: Path
         write_config(path, new)
         result = svc.services.reload()
         assert result.applied and result.plan.sites_rebuilt == ("ward-1",)
-        assert svc.engine.sites["ward-1"].tracker is not tracker
-        assert svc.engine.cameras["bus"].source is source
+        assert svc.engine.states.sites["ward-1"].tracker is not tracker
+        assert svc.engine.states.cameras["bus"].source is source
         # Its zones are unknown until the next sample, then known again from the same, running source.
         wait(lambda: svc.engine.snapshots()[0].zones["bus-queue"].value is not None, what="zone known again")
-        assert svc.engine.cameras["bus"].source.status().reconnects == 0
+        assert svc.engine.states.cameras["bus"].source.status().reconnects == 0

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from monitor.config import AppConfig
-from monitor.reload import plan_reload
+from monitor.config.reload_plan import plan_reload
 
 BASE: dict[str, Any] = {"sites": [{
     "id": "a", "name": "A", "counters": [{"id": "d1"}],

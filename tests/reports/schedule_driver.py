@@ -43,7 +43,7 @@ def main() -> int:
     print("queued", *reports.scheduler.run_due(), flush=True)
     if args.serve:
         app = create_app(Services(config=loaded, metrics=metrics, engine=None, alerts=alerts,
-                                  extra={"reports": reports}))
+                                  reports=reports))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.serve, log_config=None,
                                                access_log=False, lifespan="off"))
         threading.Thread(target=server.run, daemon=True).start()

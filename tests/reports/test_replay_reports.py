@@ -259,7 +259,7 @@ def test_the_api_serves_the_same_report_to_viewers(replays: dict[str, Any], json
     metrics = Metrics()
     reports = ReportService(loaded, metrics)
     client = TestClient(create_app(Services(config=loaded, metrics=metrics, engine=None,
-                                            extra={"reports": reports})))
+                                            reports=reports)))
     r = client.get("/api/v1/reports", params={"from": "2026-11-23", "to": MONDAY, "by": "day"})
     assert r.status_code == 200
     got = r.json()

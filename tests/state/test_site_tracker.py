@@ -323,3 +323,20 @@ def test_a_counter_without_staff_zone_counts_every_visit_and_says_so():
     assert [e.duration_s for e in events] == [20.0]
     c = tr.snapshot(at(T0 + 26)).counters["desk-3"]
     assert c.staff_zone is False and c.staffed is None and c.served_total == 1
+
+
+def test_forget_camera_removes_it_from_snapshots_and_keeps_the_counters_history():
+    tr = tracker(HALL, DESK2, SIDE)
+    serve(tr, hall, T0, 20, staff=1)
+    reading = CameraReading("coc-leu", "side", up=True, last_frame_ts=T0)
+    tr.camera_health("side", reading)
+    tr.view_moved("side", True)
+    tr.forget_camera("side")
+    tr.forget_camera("never-had-it")  # nothing to forget: no error
+    snap = tr.snapshot(at(T0 + 30))
+    assert set(snap.cameras) == {"hall", "desk2-cam"} and "desk-1-staff-side" not in snap.zones
+    assert snap.counters["desk-1"].served_total == 1
+    assert tr.zone_ids("side") is None and tr.observe("side", T0 + 31, {"desk-1-staff-side": 1}) == []
+    tr.reset_camera("side", SIDE)  # the same id may come back later, fresh
+    snap = tr.snapshot(at(T0 + 32))
+    assert snap.cameras["side"].up is False and snap.zones["desk-1-staff-side"].value is None

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ...reload import ReloadResult
-from ..deps import Principal, Services, get_services, require
+from ...config.reload_plan import ReloadResult
+from ..auth import Principal, require
+from ..deps import Services, get_services
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 access_log = logging.getLogger("monitor.access")
@@ -59,7 +60,7 @@ def post_reload(services: Annotated[Services, Depends(get_services)],
     """Re-read the config file and apply it: cameras, zones and rules added, removed or changed."""
     if services.reload is None:
         raise HTTPException(503, "reload is not available in this process")
-    result: ReloadResult = services.reload()
+    result = services.reload()
     access_log.info("reload", extra={"event": "reload", "who": who.name, "applied": result.applied})
     out = reload_out(result)
     if not result.applied:

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...alerts.notification import Notification
 from ...alerts.rules import ActiveAlert
 from ...alerts.service import AlertService, RecentNotification, UnknownTarget
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 

@@ -10,9 +10,10 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from ...annotate import annotate, blur_regions, encode_jpeg
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services, pipeline
 from ..schemas import CameraOut
-from .samples import FrameQ, Stills, TimeQ, get_stills, resolve_sample
+from .samples import FrameQ, TimeQ, camera_sample, resolve_sample
 from .status import camera_out
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
@@ -26,7 +27,7 @@ def list_cameras(services: Services = Depends(get_services),
     out = []
     now = time.time()
     sites = {s.id: s for s in services.config.config.sites}
-    for snap in services.engine.snapshots():
+    for snap in pipeline(services).snapshots():
         site = sites.get(snap.site)
         if site is None:
             continue
@@ -45,16 +46,14 @@ def snapshot(camera_id: str, raw: bool = Query(False, description="Unblurred (ad
                                                        "alone, for drawing over it in the browser"),
              t: TimeQ = None, frame: FrameQ = None,
              services: Services = Depends(get_services),
-             who: Principal = Depends(require("viewer")), stills: Stills = Depends(get_stills)) -> Response:
+             who: Principal = Depends(require("viewer"))) -> Response:
     """Return the camera's last analysed frame with zones and boxes; persons blurred unless raw is allowed."""
-    rt = services.engine.cameras.get(camera_id)
-    if rt is None:
-        raise HTTPException(404, f"unknown camera {camera_id!r}")
+    cam = camera_sample(services, camera_id)
     if raw and not (services.config.config.service.allow_raw_snapshots and who.role == "admin"):
         raise HTTPException(403, "raw snapshots need the admin role and service.allow_raw_snapshots: true")
-    last, _ = resolve_sample(services, rt, t, frame, stills)
+    last, _ = resolve_sample(services, cam, t, frame)
     if annotated:
-        image = annotate(last.frame.image, last.detections.values(), rt.camera.zones, last.counts, blur=not raw)
+        image = annotate(last.frame.image, last.detections.values(), cam.camera.zones, last.counts, blur=not raw)
     else:
         dets = [d.xyxy for d in last.detections.values() if len(d)]
         image = last.frame.image if raw else blur_regions(last.frame.image, np.concatenate(dets) if dets

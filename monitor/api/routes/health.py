@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..deps import Services, get_services, metrics_access
+from ..auth import metrics_access
+from ..deps import Services, get_services
 
 router = APIRouter(tags=["health"])
 
@@ -21,11 +22,11 @@ def healthz() -> dict[str, str]:
             responses={503: {"description": "not ready"}})
 def readyz(services: Services = Depends(get_services)) -> JSONResponse:
     """Return 200 when the model is loaded and the engine runs, else 503 with the reason."""
-    engine = services.engine
+    ready = services.engine.ready() if services.engine is not None else None
     checks = {
         "config": True,
-        "model": bool(getattr(engine, "analyser", None) and engine.analyser.detectors),
-        "engine": getattr(engine, "started_at", None) is not None,
+        "model": ready is not None and ready.model,
+        "engine": ready is not None and ready.running,
     }
     ok = all(checks.values())
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)

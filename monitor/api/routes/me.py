@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 

@@ -13,8 +13,10 @@ from ...reports.fields import COLUMNS, Column, Level
 from ...reports.figures import ReportRequest
 from ...reports.files import LinkError
 from ...reports.periods import MAX_DAYS
+from ...reports.service import ReportService
 from ...reports.writers import MEDIA_TYPES, render
-from ..deps import ErrorOut, Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import ErrorOut, Services, get_services
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -108,8 +110,8 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
-def _reports(services: Services) -> Any:
-    reports = services.extra.get("reports")
+def _reports(services: Services) -> ReportService:
+    reports = services.reports
     if reports is None:
         raise HTTPException(503, "reports are not running in this process")
     return reports

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
@@ -12,18 +10,13 @@ from pydantic import BaseModel, Field
 
 from ...config import CameraConfig, ZoneConfig
 from ...detect.detections import Detections
-from ...pipeline.engine import CameraRuntime, LastSample
-from ...sources import Frame
-from ...sources.base import SourceError
+from ...pipeline.readonly import CameraSample, LastSample
 from ...sources.factory import guess_type
-from ...sources.replay import frame_at
-from ...sources.stream import local_path
 from ...zones import ANCHORS, anchor_points, zone_masks
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services, pipeline
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
-
-STILLS_KEPT = 8  # analysed frames kept in memory for pages (never on disk); ~3 MB each at 720p
 
 
 class DetectionOut(BaseModel):
@@ -91,90 +84,29 @@ def zone_out(z: ZoneConfig) -> SampleZoneOut:
                          anchor=z.resolved_anchor(), count_mode=z.count_mode, name=z.name)
 
 
-class Stills:
-    """A few analysed frames kept in memory (never on disk), so a page gets picture and detections of one frame.
-
-    Live samples a page was shown are kept by timestamp; file pictures at chosen video times by that time.
-    """
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[tuple[Any, ...], tuple[LastSample, float | None]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _put(self, key: tuple[Any, ...], value: tuple[LastSample, float | None]) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > STILLS_KEPT:
-                self._items.popitem(last=False)
-
-    def _get(self, key: tuple[Any, ...]) -> tuple[LastSample, float | None] | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def remember(self, rt: CameraRuntime, last: LastSample) -> None:
-        """Keep a live sample a page was shown, so its picture can be fetched by its timestamp."""
-        # Keyed by camera id, not config object: a frame's detections stay true across a zone reload.
-        self._put((rt.camera.id, "ts", round(last.frame.ts, 6)), (last, None))
-
-    def by_ts(self, rt: CameraRuntime, ts: float) -> tuple[LastSample, float | None]:
-        """Return a kept live sample by its frame timestamp (the newest one also without being kept)."""
-        if rt.last is not None and round(rt.last.frame.ts, 6) == round(ts, 6):
-            return rt.last, None
-        hit = self._get((rt.camera.id, "ts", round(ts, 6)))
-        if hit is None:
-            raise HTTPException(404, "that frame is no longer kept: ask for the last sample again")
-        return hit
-
-    def at_time(self, services: Services, rt: CameraRuntime, t: float) -> tuple[LastSample, float | None]:
-        """Return the analysed picture of the camera's file at video time t, and the video's length."""
-        key = (rt.camera.id, "t", round(t, 2), id(rt.camera))  # a reload (new zones) gives a new camera object
-        hit = self._get(key)
-        if hit is not None:
-            return hit
-        try:
-            pic = frame_at(local_path(rt.camera.url), t)
-        except (SourceError, ValueError) as exc:
-            raise HTTPException(404, f"no picture at {t} s: {exc}") from None
-        analysis = services.engine.analyser.analyse([(rt.camera, pic.image)])[0]
-        frame = Frame(pic.image, services.engine.clock(), pic.t, -1)
-        value = (LastSample(frame, analysis.detections, analysis.counts), pic.duration_s)
-        self._put(key, value)
-        return value
-
-
-def camera_runtime(services: Services, camera_id: str) -> CameraRuntime:
-    """Return the running camera or raise 404."""
-    rt: CameraRuntime | None = services.engine.cameras.get(camera_id)
-    if rt is None:
+def camera_sample(services: Services, camera_id: str) -> CameraSample:
+    """Return the running camera with its last sample, or raise 404."""
+    cam = pipeline(services).camera(camera_id)
+    if cam is None:
         raise HTTPException(404, f"unknown camera {camera_id!r}")
-    return rt
+    return cam
 
 
-def get_stills(services: Services = Depends(get_services)) -> Stills:
-    """Return the app's store of file-camera pictures."""
-    stills: Stills = services.extra.setdefault("stills", Stills())
-    return stills
-
-
-def resolve_sample(services: Services, rt: CameraRuntime, t: float | None, frame: float | None,
-                   stills: Stills) -> tuple[LastSample, float | None]:
+def resolve_sample(services: Services, cam: CameraSample, t: float | None,
+                   frame: float | None) -> tuple[LastSample, float | None]:
     """Return a file camera's picture at video time t, a kept frame by timestamp, else the last sample.
 
     The second value is the video's length (file pictures only).
     """
     if t is not None:
-        if source_kind(rt.camera) != "file":
+        if source_kind(cam.camera) != "file":
             raise HTTPException(400, "t (a video time) is only for cameras that read a video file")
-        return stills.at_time(services, rt, t)
+        return services.stills.at_time(pipeline(services), cam, t)
     if frame is not None:
-        return stills.by_ts(rt, frame)
-    if rt.last is None:
+        return services.stills.by_ts(cam, frame)
+    if cam.last is None:
         raise HTTPException(404, "no frame sampled yet")
-    return rt.last, None
+    return cam.last, None
 
 
 CameraId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="Camera id.")]
@@ -188,26 +120,25 @@ FrameQ = Annotated[float | None, Query(ge=0, description="A frame by its timesta
             responses={400: {"description": "t given for a camera that is not a file"},
                        404: {"description": "unknown camera or no frame yet"}})
 def get_sample(camera_id: CameraId, services: Annotated[Services, Depends(get_services)],
-               _: Annotated[Principal, Depends(require("viewer"))],
-               stills: Annotated[Stills, Depends(get_stills)], t: TimeQ = None) -> SampleOut:
+               _: Annotated[Principal, Depends(require("viewer"))], t: TimeQ = None) -> SampleOut:
     """Return each detection of the last analysed frame with its anchor points and the zones counting it.
 
     Ask for the picture of the same frame with `snapshot.jpg?frame=<ts>` (kept a little while in memory).
     """
-    rt = camera_runtime(services, camera_id)
-    last, duration = resolve_sample(services, rt, t, None, stills)
+    cam = camera_sample(services, camera_id)
+    last, duration = resolve_sample(services, cam, t, None)
     if t is None:
-        stills.remember(rt, last)
-    return sample_out(rt, last, duration, rt.camera.zones)
+        services.stills.remember(cam, last)
+    return sample_out(cam, last, duration, cam.camera.zones)
 
 
-def sample_out(rt: CameraRuntime, last: LastSample, duration: float | None,
+def sample_out(cam: CameraSample, last: LastSample, duration: float | None,
                zones: Sequence[ZoneConfig]) -> SampleOut:
     """Build the answer for one analysed frame against a list of zones."""
     h, w = last.frame.image.shape[:2]
-    kind = source_kind(rt.camera)
+    kind = source_kind(cam.camera)
     counts: dict[str, Any] = dict(last.counts)
-    return SampleOut(camera=rt.camera.id, site=rt.site.id, ts=last.frame.ts,
+    return SampleOut(camera=cam.camera.id, site=cam.site, ts=last.frame.ts,
                      t=last.frame.pts if last.frame.seq < 0 else None, width=w, height=h, source=kind,
                      duration_s=duration, detections=membership(last.detections, zones), counts=counts,
                      zones=[zone_out(z) for z in zones])

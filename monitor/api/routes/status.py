@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from ...state.model import SiteSnapshot, ViewReading
-from ..deps import Principal, Services, get_services, require
+from ..auth import Principal, require
+from ..deps import Services, get_services, pipeline
 from ..schemas import CameraOut, CounterOut, ShardOut, SiteOut, StatusOut, ViewOut, ZoneOut
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
@@ -71,7 +72,7 @@ def get_status(site: str | None = Query(None, description="Only this site id"),
                services: Services = Depends(get_services),
                _: Principal = Depends(require("viewer"))) -> StatusOut:
     """Return the latest state; zone values are null while their camera is stale."""
-    snaps = services.engine.snapshots()
+    snaps = pipeline(services).snapshots()
     shard = services.shard
     if site is not None:
         snaps = [s for s in snaps if s.site == site]

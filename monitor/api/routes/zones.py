@@ -5,155 +5,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from ...config import ConfigError, Issue, LoadedConfig, ZoneConfig, load_config
+from ...config import CameraConfig, ConfigError, Issue, LoadedConfig, SiteConfig, ZoneConfig, load_config
+from ...config.reload_plan import plan_reload
 from ...config.zone_edit import ZoneEditError, file_version, replace_zones, write_atomic, zones_diff
 from ...redact import REDACTOR, redact_url
-from ...reload import plan_reload
-from ..deps import ErrorOut, Principal, Services, get_services, require
-from .admin import ReloadOut, reload_out
-from .samples import CameraId, DetectionOut, Stills, get_stills, membership, resolve_sample
+from ..auth import Principal, require
+from ..deps import ErrorOut, Services, get_services, pipeline
+from .admin import reload_out
+from .samples import CameraId, membership, resolve_sample
+from .zone_models import (
+    CounterRefOut,
+    ProblemOut,
+    ZoneFullOut,
+    ZoneIn,
+    ZonesIn,
+    ZonesOut,
+    ZonesPreviewIn,
+    ZonesPreviewOut,
+    ZonesRefusedOut,
+    ZonesSavedOut,
+)
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["zones"])
 access_log = logging.getLogger("monitor.access")
-
-MAX_ZONES = 200
-MAX_POINTS = 500
-
-
-class ZoneIn(BaseModel):
-    """A zone as the editor sends it; the same checks as `check-config` judge it (not this model)."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(max_length=200, description="Zone id (letters, digits, _ . -), unique within the site.")
-    kind: str = Field(max_length=40, description="queue, service or staff.")
-    counter: str | None = Field(None, max_length=200, description="Counter id (service and staff zones).")
-    polygon: list[tuple[float, float]] = Field(max_length=MAX_POINTS,
-                                               description="[x, y] points, fractions 0..1 of the frame.")
-    anchor: str = Field("auto", max_length=40, description="auto, feet, center, head or hips.")
-    count_mode: str = Field("person", max_length=40, description="person or head.")
-    shared: bool = Field(False, description="Outside the one-person-one-role rule (counts everyone inside).")
-    name: str | None = Field(None, max_length=200, description="Display name.")
-    resolved_anchor: str | None = Field(None, max_length=40, description="Ignored (GET returns it), so a zone "
-                                                                         "read can be sent back as it is.")
-
-
-class ZoneFullOut(BaseModel):
-    """A zone of the config file."""
-
-    id: str
-    kind: str
-    counter: str | None
-    polygon: list[tuple[float, float]]
-    anchor: str
-    resolved_anchor: str = Field(description="The anchor once 'auto' is decided.")
-    count_mode: str
-    shared: bool = Field(description="Outside the one-person-one-role rule.")
-    name: str | None
-
-
-class CounterRefOut(BaseModel):
-    """A counter of the camera's site (what service and staff zones may name)."""
-
-    id: str
-    name: str | None
-
-
-class ZonesOut(BaseModel):
-    """A camera's zones as its config file has them now, and the version to send back when saving."""
-
-    camera: str
-    site: str
-    file: str = Field(description="The file the zones are written in, relative to the main config's folder.")
-    version: str = Field(description="Version of that file; a save with another version is refused (409).")
-    zones: list[ZoneFullOut]
-    counters: list[CounterRefOut]
-    detector_kinds: list[str] = Field(description="Models this process runs (count_mode head needs 'head').")
-
-
-class ZonesIn(BaseModel):
-    """The camera's complete new list of zones."""
-
-    model_config = ConfigDict(extra="forbid")
-    version: str = Field(max_length=128, description="`version` from GET; refused when the file changed since.")
-    zones: list[ZoneIn] = Field(max_length=MAX_ZONES)
-
-
-class ZonesPreviewIn(BaseModel):
-    """Zones to try on the camera's current frame, without saving."""
-
-    model_config = ConfigDict(extra="forbid")
-    zones: list[ZoneIn] = Field(max_length=MAX_ZONES)
-    t: float | None = Field(None, ge=0, le=86400 * 7, description="File cameras: the picture at this video time.")
-    frame: float | None = Field(None, ge=0, description="The frame shown (its sample `ts`); default: the last one.")
-
-
-class ProblemOut(BaseModel):
-    """An error or warning, as `check-config` reports it, with the zone it concerns when there is one."""
-
-    zone: int | None = Field(description="Index of the zone in the list sent, when the problem is in one.")
-    field: str | None = Field(description="The zone's field at fault (polygon, counter, ...).")
-    file: str | None
-    line: int | None
-    message: str
-    warning: bool
-    text: str = Field(description="The line `check-config` prints.")
-
-
-class ZonesPreviewOut(BaseModel):
-    """What the zones would count on the current frame, and what `check-config` would say of them."""
-
-    valid: bool = Field(description="False when saving would be refused.")
-    problems: list[ProblemOut]
-    width: int | None = None
-    height: int | None = None
-    ts: float | None = None
-    detections: list[DetectionOut] = Field(default_factory=list)
-    counts: dict[str, int] = Field(default_factory=dict)
-
-
-class ZonesSavedOut(BaseModel):
-    """A save that was written (and reloaded, when the process can reload)."""
-
-    saved: bool
-    file: str
-    version: str = Field(description="The file's new version.")
-    backup: str = Field(description="Where the previous content was kept.")
-    problems: list[ProblemOut] = Field(description="Warnings (a saved file has no errors).")
-    added: list[str]
-    removed: list[str]
-    changed: list[str]
-    reload: ReloadOut | None = Field(description="The reload that applied it; null when this process cannot "
-                                                 "reload.")
-
-
-class ZonesRefusedOut(BaseModel):
-    """A save that was refused: nothing was written (also the answer to a body that is not JSON)."""
-
-    detail: str = Field(description="Why, in one line.")
-    saved: bool = False
-    problems: list[ProblemOut] = Field(default_factory=list, description="check-config's errors and warnings.")
-
-
-class ZoneEditor:
-    """Serialises zone saves in this process, so a version check and its write cannot interleave with another."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-
-
-def get_editor(services: Services = Depends(get_services)) -> ZoneEditor:
-    """Return the app's zone editor."""
-    editor: ZoneEditor = services.extra.setdefault("zone_editor", ZoneEditor())
-    return editor
 
 
 @dataclass(frozen=True)
@@ -184,7 +66,7 @@ def _on_disk(services: Services) -> LoadedConfig:
         raise HTTPException(409, f"the config file has errors now; fix them first: {lines}") from None
 
 
-def _where(disk: LoadedConfig, camera_id: str) -> tuple[_Where, Any, Any]:
+def _where(disk: LoadedConfig, camera_id: str) -> tuple[_Where, SiteConfig, CameraConfig]:
     assert disk.path is not None
     for si, site in enumerate(disk.config.sites):
         for ci, cam in enumerate(site.cameras):
@@ -247,7 +129,7 @@ def _plan(services: Services, camera_id: str, zones: list[ZoneIn]) -> _Plan:
     except ConfigError as exc:
         return _Plan(where, old, text, None, [_problem(i, where, source) for i in exc.issues], old_zones)
     problems = [_problem(i, where, source) for i in loaded.warnings]
-    plan = plan_reload(services.config.config, loaded.config, services.engine.detector_kinds())
+    plan = plan_reload(services.config.config, loaded.config, pipeline(services).detector_kinds())
     problems += [ProblemOut(zone=None, field=None, file=None, line=None, message=e, warning=False, text=e)
                  for e in plan.errors]
     return _Plan(where, old, text, None if plan.errors else loaded, problems, old_zones)
@@ -272,7 +154,7 @@ def get_zones(camera_id: CameraId, services: ServicesDep,
     return ZonesOut(camera=cam.id, site=site.id, file=where.display, version=version,
                     zones=[_zone_full(z) for z in cam.zones],
                     counters=[CounterRefOut(id=c.id, name=c.name) for c in site.counters],
-                    detector_kinds=sorted(services.engine.detector_kinds()))
+                    detector_kinds=sorted(pipeline(services).detector_kinds()))
 
 
 @router.post("/{camera_id}/zones/preview", response_model=ZonesPreviewOut,
@@ -283,13 +165,12 @@ def get_zones(camera_id: CameraId, services: ServicesDep,
                         409: {"model": ErrorOut, "description": "The config file has errors now."},
                         503: {"model": ErrorOut, "description": "This process has no config file."}})
 def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesDep,
-                  _: Annotated[Principal, Depends(require("viewer"))],
-                  stills: Annotated[Stills, Depends(get_stills)]) -> ZonesPreviewOut:
+                  _: Annotated[Principal, Depends(require("viewer"))]) -> ZonesPreviewOut:
     """Return which detections of the current frame each zone would count, and the check-config problems."""
     plan = _plan(services, camera_id, body.zones)
     valid = plan.loaded is not None and not any(not p.warning for p in plan.problems)
-    rt = services.engine.cameras.get(camera_id)
-    if rt is None:
+    cam = pipeline(services).camera(camera_id)
+    if cam is None:
         return ZonesPreviewOut(valid=valid, problems=plan.problems)
     usable = []
     for z in body.zones:
@@ -300,7 +181,7 @@ def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesD
         except ValidationError:
             continue  # its problems are in the list; it counts nobody until it is valid
     try:
-        last, _d = resolve_sample(services, rt, body.t, body.frame, stills)
+        last, _d = resolve_sample(services, cam, body.t, body.frame)
     except HTTPException:
         return ZonesPreviewOut(valid=valid, problems=plan.problems)
     dets = membership(last.detections, usable)
@@ -318,10 +199,9 @@ def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesD
                                                                "errors now): nothing written."},
                        503: {"model": ErrorOut, "description": "The file cannot be written."}})
 def put_zones(camera_id: CameraId, body: ZonesIn, services: ServicesDep,
-              who: Annotated[Principal, Depends(require("admin"))],
-              editor: Annotated[ZoneEditor, Depends(get_editor)]) -> ZonesSavedOut | JSONResponse:
+              who: Annotated[Principal, Depends(require("admin"))]) -> ZonesSavedOut | JSONResponse:
     """Validate like check-config, write the file atomically (previous content in <file>.bak), then reload."""
-    with editor.lock:
+    with services.zone_saves:  # a version check and its write never interleave with another save
         plan = _plan(services, camera_id, body.zones)
         where = plan.where
         if file_version(plan.old_bytes) != body.version:
