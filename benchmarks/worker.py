@@ -122,13 +122,15 @@ def _thread_cpu() -> dict[int, float]:
 
 
 def _role(name: str) -> str:
-    """Group Python threads by what they do (names set by the sources, engine and APScheduler)."""
+    """Group Python threads by what they do (names set by the sources, engine, its outputs and APScheduler)."""
     if name.startswith("source-"):
         return "camera readers (demux, keyframe decode)"
     if name == "inference":
         return "inference worker (letterbox, NMS, zones, state)"
     if name.startswith(("ThreadPoolExecutor", "APScheduler")):
-        return "scheduler (sampling: BGR conversion; clock: metrics)"
+        return "scheduler (sampling: BGR conversion; clock: snapshots)"
+    if name.startswith("tick-"):
+        return "outputs (metrics, alerts, evidence, history)"
     return "other Python threads"
 
 
