@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from playwright import sync_api
 
 from tests.console.browser import Tab, bearer, shot
 from tests.support.paths import ONE_BY_ONE, REPO
@@ -127,7 +128,8 @@ def test_reports_page_shows_what_the_api_answers(service: ServiceProcess, browse
     page = tab.page
     # The default is the current month (the browser's clock), as a month picker.
     now = page.evaluate("(() => { const d = new Date(); return [d.getFullYear(), d.getMonth() + 1]; })()")
-    page.wait_for_function("document.querySelector('#r-month').value !== ''")  # set by the page's module script
+    # Set by the page's module script. (No wait_for_function: the page's CSP forbids eval.)
+    sync_api.expect(page.locator("#r-month")).not_to_have_value("", timeout=10000)
     assert page.input_value("#r-month") == f"{now[0]}-{now[1]:02d}"
     assert page.is_checked("input[name=kind][value=month]") and page.locator("#r-day").is_hidden()
     page.locator("#r-status", has_text=f"/{now[1]:02d}/{now[0]} · Lập lúc").wait_for()
