@@ -8,9 +8,9 @@ from collections import OrderedDict
 from fastapi import HTTPException
 
 from ..pipeline.readonly import CameraSample, LastSample, PipelineView
+from ..sources.avtools import local_path
 from ..sources.base import SourceError
 from ..sources.replay import frame_at
-from ..sources.stream import local_path
 
 StillKey = tuple[str | float | int, ...]  # (camera id, "ts" or "t", the time[, the camera config's identity])
 STILLS_KEPT = 8  # analysed frames kept in memory for pages (never on disk); ~3 MB each at 720p

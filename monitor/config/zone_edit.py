@@ -63,7 +63,7 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 def _scalar(value: Any) -> str:
     """Return a value as YAML flow text (quoted only when it must be)."""
     text = yaml.safe_dump([value], default_flow_style=True, allow_unicode=True, width=1 << 30).strip()
-    return text[1:-1]
+    return str(text[1:-1])
 
 
 def _flow_zone(entry: Mapping[str, Any]) -> str:

@@ -94,7 +94,7 @@ def _inside_share(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
     iy = np.clip(np.minimum(inner[:, None, 3], outer[None, :, 3]) - np.maximum(inner[:, None, 1], outer[None, :, 1]),
                  0, None)
     area = np.maximum((inner[:, 2] - inner[:, 0]) * (inner[:, 3] - inner[:, 1]), 1e-6)
-    return ix * iy / area[:, None]
+    return np.asarray(ix * iy / area[:, None])
 
 
 def parts_of_matched_people(persons: Detections, heads: Detections, head_of_person: np.ndarray,

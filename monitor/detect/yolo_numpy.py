@@ -156,7 +156,7 @@ def select(pred: np.ndarray, *, nc: int, conf: float, iou: float, classes: tuple
     if not len(rows):
         return rows
     keep = nms(rows[:, :4] + rows[:, 5:6] * MAX_WH, rows[:, 4], iou)[:max_det]
-    return rows[keep]
+    return np.asarray(rows[keep])
 
 
 def select_end2end(pred: np.ndarray, *, conf: float, classes: tuple[int, ...] | None,

@@ -261,7 +261,7 @@ class HistoryStore:
     def alerts(self, site: str, start: float, end: float) -> list[tuple[str, str, str]]:
         """Return (kind, rule, subject JSON) of the alerts that started firing in [start, end)."""
         with self._sql.reading() as db:
-            return [tuple(r) for r in db.execute(  # type: ignore[misc]
+            return [tuple(r) for r in db.execute(
                 "SELECT kind, rule, subject FROM alerts WHERE site = ? AND at >= ? AND at < ? ORDER BY at",
                 (site, start, end))]
 

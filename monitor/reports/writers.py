@@ -152,7 +152,7 @@ def _about(wb: Workbook, report: dict[str, Any], language: str) -> None:
 def to_xlsx(report: dict[str, Any], language: str = "vi") -> bytes:
     """Return the report as an Excel workbook: ranking, province, ward, counter and queue-zone sheets."""
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for level in LEVEL_ORDER:
         _sheet(wb, level, report, language)
     _chart(wb, report, language)

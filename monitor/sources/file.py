@@ -75,7 +75,7 @@ class FileSource(StreamSource):
                 reader.stall.picture(time.monotonic())
 
     def _packets(self, container: av.container.InputContainer, stream: av.VideoStream, reader: PacketReader,
-                 on_rewind: Callable[[], None]) -> Iterator[av.Packet]:
+                 on_rewind: Callable[[], None]) -> Iterator[av.Packet[av.VideoStream]]:
         """Yield the file's packets; at its end start again (camera.loop) or finish, counting an 'eof'."""
         while True:
             yield from self._demux(container, stream, reader.stall)

@@ -13,7 +13,7 @@ from .base import SourceError
 from .decode import size_problem
 
 
-def decode_alone(ctx: av.VideoCodecContext, packets: tuple[av.Packet, ...]) -> list[av.VideoFrame]:
+def decode_alone(ctx: av.VideoCodecContext, packets: tuple[av.Packet[av.VideoStream], ...]) -> list[av.VideoFrame]:
     """Decode one keyframe's packets on their own and return its picture(s) at once.
 
     Decoders hold a picture back for B-frame reordering; fed keyframes alone that delay would be a whole GOP.
@@ -35,20 +35,20 @@ class KeyframeGroup:
     """
 
     def __init__(self) -> None:
-        self._packets: list[av.Packet] = []
+        self._packets: list[av.Packet[av.VideoStream]] = []
         self.t: float | None = None  # the keyframe's video time
 
-    def ends_before(self, packet: av.Packet, t: float | None) -> bool:
+    def ends_before(self, packet: av.Packet[av.VideoStream], t: float | None) -> bool:
         """Return True when a keyframe is gathered and packet (video time t) belongs to another picture."""
         return bool(self._packets) and not (packet.is_keyframe and (t is None or self.t is None or t == self.t))
 
-    def add(self, packet: av.Packet, t: float | None) -> None:
+    def add(self, packet: av.Packet[av.VideoStream], t: float | None) -> None:
         """Add a packet of the keyframe (the first one sets its time)."""
         if not self._packets:
             self.t = t
         self._packets.append(packet)
 
-    def take(self) -> tuple[tuple[av.Packet, ...], float | None]:
+    def take(self) -> tuple[tuple[av.Packet[av.VideoStream], ...], float | None]:
         """Return the keyframe's packets and time, and start gathering the next one."""
         out = (tuple(self._packets), self.t)
         self._packets, self.t = [], None
@@ -77,7 +77,7 @@ class KeyframeDecoder:
         with self._lock:
             self._shared = False
 
-    def __call__(self, packets: tuple[av.Packet, ...]) -> np.ndarray:
+    def __call__(self, packets: tuple[av.Packet[av.VideoStream], ...]) -> np.ndarray:
         """Return the keyframe's picture as BGR; SourceError('decode') when it does not decode."""
         try:
             with self._lock:

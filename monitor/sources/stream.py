@@ -69,7 +69,7 @@ class PacketReader:
         self._last_t = 0.0
         self._apply(self.policy.mode)
 
-    def feed(self, packet: av.Packet) -> list[Picture]:
+    def feed(self, packet: av.Packet[av.VideoStream]) -> list[Picture]:
         """Take one packet; return the pictures it completes (none, or one or two)."""
         t = seconds(packet.pts if packet.pts is not None else packet.dts, self._tb)
         if t is not None:
@@ -119,7 +119,7 @@ class PacketReader:
         due = seconds(packets[0].dts, self._tb) if packets[0].dts is not None else t
         return Picture(partial(self._keyframes, packets), self._size[0], self._size[1], t, due)
 
-    def _decode(self, packet: av.Packet, t: float | None) -> Picture | None:
+    def _decode(self, packet: av.Packet[av.VideoStream], t: float | None) -> Picture | None:
         """Decode a packet; return its newest picture (older ones would be replaced before anyone looked)."""
         try:
             pictures = decode_alone(self._ctx, (packet,)) if self.policy.mode == "keyframes" else \
@@ -180,7 +180,7 @@ class StreamSource(CameraSource):
                             on_error=self._count_error)
 
     def _demux(self, container: av.container.InputContainer, stream: av.VideoStream,
-               stall: StallWatch) -> Iterator[av.Packet]:
+               stall: StallWatch) -> Iterator[av.Packet[av.VideoStream]]:
         """Yield the stream's packets until it ends or the source stops; a read error or a stall is a SourceError."""
         packets = container.demux(stream)
         while not self._stopping():

@@ -66,4 +66,4 @@ class Polygon:
         # A repeated vertex gives a zero-length edge that every point would be "on"; its ends belong to the
         # neighbouring edges anyway.
         on_edge = np.any(on_line & within & (length > 0), axis=1)
-        return inside | on_edge
+        return np.asarray(inside | on_edge)

@@ -49,7 +49,7 @@ def feet_visible(dets: Detections) -> np.ndarray:
     if kps is None or kps.ndim != 3 or kps.shape[0] != n or kps.shape[1] < 17:
         return np.ones(n, dtype=bool)
     conf = kps[:, list(ANKLE_KEYPOINTS), 2]
-    return np.any(conf > conf.dtype.type(KP_MIN_CONF), axis=1)
+    return np.asarray(np.any(conf > conf.dtype.type(KP_MIN_CONF), axis=1))
 
 
 def apply_roles(dets: Detections, zones: Sequence[ZoneConfig], masks: dict[str, np.ndarray],
