@@ -3,10 +3,10 @@
 from .notification import Notification, idempotency_key
 from .outbox import Outbox
 from .payloads import alertmanager_payload, onestop_payload, sign, verify
-from .rules import ActiveAlert, AlertEngine
+from .rules import ActiveAlert, RuleBook
 from .service import AlertService, RecentNotification, UnknownTarget
 
 __all__ = [
-    "ActiveAlert", "AlertEngine", "AlertService", "Notification", "Outbox", "RecentNotification",
+    "ActiveAlert", "RuleBook", "AlertService", "Notification", "Outbox", "RecentNotification",
     "UnknownTarget",    "alertmanager_payload", "idempotency_key", "onestop_payload", "sign", "verify",
 ]

@@ -92,12 +92,12 @@ class ActiveAlert:
     values: dict[str, Any]
 
 
-class AlertEngine:
+class RuleBook:
     """Evaluates every alert rule of one site on successive snapshots; keeps per-rule state.
 
     >>> from monitor.config import SiteConfig
-    >>> engine = AlertEngine(SiteConfig(id="s", name="S"))
-    >>> engine.export_state()["rules"]
+    >>> book = RuleBook(SiteConfig(id="s", name="S"))
+    >>> book.export_state()["rules"]
     {}
     """
 
@@ -119,7 +119,7 @@ class AlertEngine:
     def evaluate(self, snap: SiteSnapshot) -> list[Notification]:
         """Advance every rule to ``snap.at``; return the notifications due (older snapshots are ignored)."""
         if snap.site != self.site.id:
-            raise ValueError(f"snapshot of site {snap.site!r} given to the engine of {self.site.id!r}")
+            raise ValueError(f"snapshot of site {snap.site!r} given to the rule book of {self.site.id!r}")
         t = snap.at.timestamp()
         if self.last_t is not None and t <= self.last_t:
             if self.last_t - t <= GAP_LIMIT_S:
@@ -273,7 +273,7 @@ class AlertEngine:
         return {rid: st.phase == "firing" for rid, st in self.states.items()}
 
     def export_state(self) -> dict[str, Any]:
-        """Return the engine state as JSON-ready data (persisted so a restart or reload keeps it)."""
+        """Return the rule states as JSON-ready data (persisted so a restart or reload keeps it)."""
         return {"version": STATE_VERSION, "site": self.site.id, "last_t": self.last_t,
                 "rules": {rid: asdict(st) for rid, st in self.states.items()}}
 

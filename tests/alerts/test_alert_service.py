@@ -97,7 +97,7 @@ def test_failed_outbox_write_loses_nothing(tmp_path: Path, receiver: WebhookRece
     monkeypatch.setattr(svc.outbox, "enqueue", failing_once)
     with pytest.raises(OSError):
         svc.process(snap(TUESDAY_8AM, queue=6))
-    # The engine was rewound: the next snapshot produces the same firing notification again.
+    # The rule book was rewound: the next snapshot produces the same firing notification again.
     (n,) = svc.process(snap(TUESDAY_8AM + minutes(1), queue=6))
     assert n.status == "firing" and n.seq == 0
     assert svc.flush(10) and len(receiver.acked()) == 1
