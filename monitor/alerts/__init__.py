@@ -3,7 +3,8 @@
 from .notification import Notification, idempotency_key
 from .outbox import Outbox
 from .payloads import alertmanager_payload, onestop_payload, sign, verify
-from .rules import ActiveAlert, RuleBook
+from .rule_state import ActiveAlert
+from .rules import RuleBook
 from .service import AlertService, RecentNotification, UnknownTarget
 
 __all__ = [

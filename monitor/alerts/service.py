@@ -229,8 +229,9 @@ class AlertService:
             site = s.config
         now = self.clock()
         vi, en = texts.message_for_test(site.name, target_id)
-        n = Notification(site.id, site.name, site.province, site.timezone, "test", "test", "test", "info",
-                         now, now, None, 0, {}, {}, vi, en, target=target_id)
+        n = Notification(site=site.id, site_name=site.name, province=site.province, timezone=site.timezone,
+                         rule="test", kind="test", status="test", severity="info", at=now, starts_at=now,
+                         ends_at=None, seq=0, summary_vi=vi, summary_en=en, target=target_id)
         self.outbox.enqueue([(n, self._outgoing(site, n))], now)
         self.deliverer.wake()
         return n.key

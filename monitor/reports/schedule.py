@@ -160,11 +160,13 @@ class ReportScheduler:
         tz = ZoneInfo(s.timezone)
         key = idempotency_key("report", s.id, period.id)
         n = Notification(
-            SITE, "onestop-monitor", s.province or "", s.timezone, f"report:{s.id}", "report", "summary", "info",
-            now, dt.datetime.combine(period.first, dt.time(0), tz).timestamp(),
-            dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(0), tz).timestamp(), 0,
-            {"schedule": s.id, "period": period.id},
-            {**values, "file": {"name": stored.name, "url": stored.url, "size": stored.size}}, vi, en, key=key)
+            site=SITE, site_name="onestop-monitor", province=s.province or "", timezone=s.timezone,
+            rule=f"report:{s.id}", kind="report", status="summary", severity="info", at=now,
+            starts_at=dt.datetime.combine(period.first, dt.time(0), tz).timestamp(),
+            ends_at=dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(0), tz).timestamp(), seq=0,
+            subject={"schedule": s.id, "period": period.id},
+            values={**values, "file": {"name": stored.name, "url": stored.url, "size": stored.size}},
+            summary_vi=vi, summary_en=en, key=key)
         file_info: dict[str, Any] = {
             "name": stored.name, "format": s.format, "media_type": MEDIA_TYPES[s.format], "size": stored.size,
             "sha256": stored.sha256, "url": stored.url,

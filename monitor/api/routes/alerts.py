@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...alerts.notification import Notification
-from ...alerts.rules import ActiveAlert
+from ...alerts.rule_state import ActiveAlert
 from ...alerts.service import AlertService, RecentNotification, UnknownTarget
 from ..auth import Principal, require
 from ..deps import Services, get_services
