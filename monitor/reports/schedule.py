@@ -73,7 +73,7 @@ class ReportScheduler:
     """Makes due scheduled reports and hands them to the alert outbox; resolves and sends their targets.
 
     ``build(request, now)`` returns a report dict (ReportBuilder over this state dir). ``alerts`` is the running
-    AlertService: its outbox stores the rows and its worker delivers them (``add_targets`` wires us in).
+    Alerting: its outbox stores the rows and its worker delivers them (``add_targets`` wires us in).
     """
 
     def __init__(self, loaded: LoadedConfig, alerts: Any, files: ReportFiles,

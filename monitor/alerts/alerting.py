@@ -1,4 +1,4 @@
-"""AlertService: rules, daily summaries and webhook delivery of every site, for the pipeline and the API."""
+"""Alerting: the alert part of a running monitor (rules, daily summaries and webhook delivery of every site)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from . import texts
 from .notification import STATUSES, Notification
 from .outbox import Delivery, Outbox, Outgoing
 from .payloads import render_body
-from .rules import ActiveAlert, RuleBook
+from .rule_state import ActiveAlert
+from .rules import RuleBook
 from .summary import DailySummary
 from .webhook import Deliverer, TargetLookup, TargetSettings
 
@@ -61,13 +62,13 @@ def wants(hook: WebhookConfig, n: Notification) -> bool:
     return hook.rules is None or n.rule in hook.rules or n.kind in hook.rules
 
 
-class AlertService:
+class Alerting:
     """Evaluates alert rules on site snapshots and delivers notifications reliably through the SQLite outbox.
 
     Rule time is ``snap.at`` (video time under ``replay``); delivery retries use ``clock`` (the real clock).
     Typical use::
 
-        alerts = AlertService(cfg.sites, cfg.service.state_dir, metrics)
+        alerts = Alerting(cfg.sites, cfg.service.state_dir, metrics)
         alerts.start()
         alerts.process(snapshot)        # for every snapshot, from the pipeline
         alerts.flush(30.0); alerts.stop()
