@@ -1,7 +1,7 @@
 """Hot reload: validate the config file again, plan what changed, and let each running part apply its share.
 
 The plan is pure (``monitor.config.reload_plan``); ``Reloader`` validates the file like ``check-config``, then
-hands the plan to the engine, the API's config and tokens, the alert service (rule state and outbox kept) and
+hands the plan to the engine, the API's config and tokens, alerting (rule state and outbox kept) and
 the reports. The running config stays in force whenever the new one is rejected.
 """
 
