@@ -1,7 +1,7 @@
 """Hot reload: validate the config file again, plan what changed, and let each running part apply its share.
 
 The plan is pure (``monitor.config.reload_plan``); ``Reloader`` validates the file like ``check-config``, then
-hands the plan to the engine, the API's config and tokens, the alert service (rule state and outbox kept) and
+hands the plan to the engine, the API's config and tokens, alerting (rule state and outbox kept) and
 the reports. The running config stays in force whenever the new one is rejected.
 """
 
@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from .api.auth import TokensFileError, access_secrets, load_file_tokens
-from .api.deps import Services
+from .api.deps import AppParts
 from .config import ConfigError, LoadedConfig, load_config
 from .config.reload_plan import ReloadResult, plan_reload
 from .config.shard import Shard, select_shard
@@ -32,14 +32,14 @@ def config_error_lines(exc: ConfigError) -> list[str]:
 class Reloader:
     """Re-reads the config file and applies it to a running service; called on SIGHUP and by POST /reload."""
 
-    def __init__(self, services: Services, engine: Engine, path: Path, log_level: str | None = None,
+    def __init__(self, parts: AppParts, engine: Engine, path: Path, log_level: str | None = None,
                  shard: Shard | None = None) -> None:
-        """Reload ``path`` into the running ``engine`` and the API's ``services`` (alerts and reports with them).
+        """Reload ``path`` into the running ``engine`` and the API's ``parts`` (alerts and reports with them).
 
         ``log_level`` (from ``run --log-level``) wins over the config's service.log_level on every reload.
         ``shard``: the shard this process runs (fixed at start); only its sites of the new file are applied.
         """
-        self.services = services
+        self.parts = parts
         self.engine = engine
         self.path = Path(path)
         self.log_level = log_level
@@ -62,7 +62,7 @@ class Reloader:
         return result
 
     def _reload(self) -> ReloadResult:
-        services, engine = self.services, self.engine
+        parts, engine = self.parts, self.engine
         try:
             new = load_config(self.path)
         except ConfigError as exc:
@@ -73,7 +73,7 @@ class Reloader:
             tokens = load_file_tokens(new)
         except TokensFileError as exc:
             return ReloadResult(False, [str(exc)])
-        plan = plan_reload(services.config.config, new.config, engine.detector_kinds())
+        plan = plan_reload(parts.config.config, new.config, engine.detector_kinds())
         if plan.errors:
             return ReloadResult(False, list(plan.errors), plan)
         # New camera passwords must be known to the scrubber before anything can log the new URLs.
@@ -82,11 +82,11 @@ class Reloader:
         # side knows and the other does not.
         # Each part applies its own share of the plan.
         engine.retire(plan)  # sampler, site states, metrics: removed cameras and sites
-        services.config, services.file_tokens = new, tokens  # the API: config and tokens
+        parts.config, parts.file_tokens = new, tokens  # the API: config and tokens
         engine.adopt(new, plan)  # worker, site states, sampler, view check, metrics, evidence
-        if services.alerts is not None:
-            services.alerts.update_sites(new.config.sites)  # rule state and the outbox carry over
-        if services.reports is not None:
-            services.reports.configure(new)  # thresholds of history and metrics, report schedules and targets
+        if parts.alerts is not None:
+            parts.alerts.update_sites(new.config.sites)  # rule state and the outbox carry over
+        if parts.reports is not None:
+            parts.reports.configure(new)  # thresholds of history and metrics, report schedules and targets
         logging.getLogger().setLevel((self.log_level or new.config.service.log_level).upper())
         return ReloadResult(True, [], plan)

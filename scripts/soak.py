@@ -32,7 +32,7 @@ import psutil  # noqa: E402
 
 from benchmarks.rtsp_server import RtspServer, gstreamer_problem  # noqa: E402
 from tests.support.paths import ONE_BY_ONE  # noqa: E402
-from tests.support.service import ServiceProcess, metric_value  # noqa: E402
+from tests.support.process import MonitorProcess, metric_value  # noqa: E402
 from tests.support.webhook_receiver import WebhookReceiver  # noqa: E402
 
 LIMIT = 0.10
@@ -88,7 +88,7 @@ def service_config(urls: dict[str, str], sample_every: str, imgsz: int, hook: st
                        "alerts": {"webhooks": [{"id": "sup", "url": hook}], "rules": rules}}]}
 
 
-def measure(proc: psutil.Process, svc: ServiceProcess, t0: float) -> dict[str, float]:
+def measure(proc: psutil.Process, svc: MonitorProcess, t0: float) -> dict[str, float]:
     """Return one report: the process's resources and the pipeline's counters."""
     text = svc.metrics()
     total = 0.0
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     with RtspServer(clip, name=names[0], user="soak", password="soak-pw-0123",
                     mounts={n: clip for n in names[1:]}) as rtsp, WebhookReceiver() as receiver:
         urls = {n: rtsp.url_for(n) for n in names}
-        svc = ServiceProcess(service_config(urls, args.sample_every, args.imgsz, receiver.url()), work)
+        svc = MonitorProcess(service_config(urls, args.sample_every, args.imgsz, receiver.url()), work)
         svc.start(ready_timeout=300)
         proc = psutil.Process(svc.proc.pid)  # type: ignore[union-attr]
         t0 = time.monotonic()

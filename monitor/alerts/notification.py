@@ -30,7 +30,7 @@ def iso_local(ts: float | None, tz: str) -> str | None:
     return dt.datetime.fromtimestamp(ts, ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Notification:
     """A message about one alert episode (or a test / daily summary) for every webhook target of its site.
 

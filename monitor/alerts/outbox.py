@@ -2,7 +2,7 @@
 
 Durability: WAL journal with synchronous=FULL. WAL with NORMAL already survives a killed process (kill -9),
 since a commit is in the OS page cache once written; FULL also fsyncs the WAL on every commit so an alert
-survives a power cut of the office PC. Writes are rare (a notification, a delivery outcome, or engine state
+survives a power cut of the office PC. Writes are rare (a notification, a delivery outcome, or rule state
 saved at most every few seconds), so the fsync costs nothing noticeable.
 
 Delivery rows move pending -> sending -> delivered, or back to pending with a later ``next_at`` after a
@@ -149,7 +149,7 @@ class Outbox:
                    (name, json.dumps(value, ensure_ascii=False), now))
 
     def put_state(self, values: dict[str, Any], now: float) -> None:
-        """Store JSON values by name (engine and summary state)."""
+        """Store JSON values by name (rule and summary state)."""
         with self._sql.transaction() as db:
             for name, value in values.items():
                 self._put(db, name, value, now)

@@ -24,80 +24,25 @@ Semantics, per rule instance:
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Any
 
 from ..config import AlertRule, SiteConfig, rule_id
 from ..state.model import SiteSnapshot
-from . import texts
 from .conditions import Observation, gated_by_hours, observe, pending_for, per_session, subject_name, subject_of
 from .notification import Notification, Status
+from .rule_messages import build_notification, orphan_resolution
+from .rule_state import STATE_VERSION, ActiveAlert, Phase, RuleState, rule_fingerprint
 
-Phase = Literal["inactive", "pending", "firing", "resolved"]
 GAP_LIMIT_S = 600.0
-STATE_VERSION = 1
-# Changing these keeps a rule's state on reload (they only shape future notifications); others restart it.
-_SOFT_FIELDS = {"repeat_every", "clear_after", "severity", "notify_when_closed"}
 
 
-def rule_fingerprint(rule: AlertRule) -> str:
-    """Return a hash of the fields that define what the rule watches (kind, subject, thresholds, for)."""
-    data = {k: v for k, v in rule.model_dump(by_alias=True).items() if k not in _SOFT_FIELDS}
-    data["id"] = rule_id(rule)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-@dataclass
-class RuleState:
-    """Mutable state of one rule instance; plain data so it round-trips through JSON."""
-
-    fingerprint: str = ""
-    kind: str = ""
-    subject: dict[str, str] = field(default_factory=dict)
-    name: str = ""  # display name of the subject, for a resolution sent after the rule is gone
-    severity: str = "warning"
-    phase: Phase = "inactive"
-    since: float | None = None  # when the condition was first seen bad in this episode
-    held_s: float = 0.0  # known-bad seconds while pending
-    started_at: float | None = None  # when it started firing
-    clear_since: float | None = None  # first clear sample while firing
-    clear_s: float = 0.0  # known-clear seconds while firing
-    last_t: float | None = None
-    last_obs: str | None = None  # label of the sample at last_t: bad|clear|band|unknown|closed
-    seq: int = 0
-    notified: bool = False
-    last_notified: float | None = None
-    resolved_at: float | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    episode: float | None = None  # per-session rules: start of the session this alert is about
-    done_episode: float | None = None  # the last session already alerted on (never alerted twice)
-
-
-@dataclass(frozen=True)
-class ActiveAlert:
-    """A pending or firing alert, for the API."""
-
-    site: str
-    rule: str
-    kind: str
-    phase: Phase
-    severity: str
-    subject: dict[str, str]
-    since: float | None
-    starts_at: float | None
-    last_notified: float | None
-    notified: bool
-    values: dict[str, Any]
-
-
-class AlertEngine:
+class RuleBook:
     """Evaluates every alert rule of one site on successive snapshots; keeps per-rule state.
 
     >>> from monitor.config import SiteConfig
-    >>> engine = AlertEngine(SiteConfig(id="s", name="S"))
-    >>> engine.export_state()["rules"]
+    >>> book = RuleBook(SiteConfig(id="s", name="S"))
+    >>> book.export_state()["rules"]
     {}
     """
 
@@ -119,7 +64,7 @@ class AlertEngine:
     def evaluate(self, snap: SiteSnapshot) -> list[Notification]:
         """Advance every rule to ``snap.at``; return the notifications due (older snapshots are ignored)."""
         if snap.site != self.site.id:
-            raise ValueError(f"snapshot of site {snap.site!r} given to the engine of {self.site.id!r}")
+            raise ValueError(f"snapshot of site {snap.site!r} given to the rule book of {self.site.id!r}")
         t = snap.at.timestamp()
         if self.last_t is not None and t <= self.last_t:
             if self.last_t - t <= GAP_LIMIT_S:
@@ -273,7 +218,7 @@ class AlertEngine:
         return {rid: st.phase == "firing" for rid, st in self.states.items()}
 
     def export_state(self) -> dict[str, Any]:
-        """Return the engine state as JSON-ready data (persisted so a restart or reload keeps it)."""
+        """Return the rule states as JSON-ready data (persisted so a restart or reload keeps it)."""
         return {"version": STATE_VERSION, "site": self.site.id, "last_t": self.last_t,
                 "rules": {rid: asdict(st) for rid, st in self.states.items()}}
 
@@ -295,39 +240,7 @@ class AlertEngine:
                 old.name, old.severity = fresh.name, fresh.severity  # soft fields follow the new config
                 self.states[rid] = old
             elif old.phase == "firing" and old.notified:
-                out.append(self._orphan_resolution(rid, old))
+                out.append(orphan_resolution(self.site, rid, old))
         if out:
             self.revision += 1
         return out
-
-    def _orphan_resolution(self, rid: str, old: RuleState) -> Notification:
-        t = old.last_t if old.last_t is not None else (old.started_at or 0.0)
-        values = dict(old.values)
-        values["duration_s"] = round(max(0.0, t - (old.since or old.started_at or t)), 3)
-        name = old.name or next(iter(old.subject.values()), rid)
-        vi, en = _describe(old.kind, "resolved", self.site.name, name, values, "config_changed")
-        site = self.site
-        return Notification(site.id, site.name, site.province, site.timezone, rid, old.kind, "resolved",
-                            old.severity, t, old.started_at, t, old.seq + 1, dict(old.subject),
-                            {**values, "subject_name": name}, vi, en, "config_changed")
-
-
-def _describe(kind: str, status: str, site_name: str, name: str, values: dict[str, Any],
-              reason: str | None) -> tuple[str, str]:
-    fn = {"long_queue": texts.long_queue, "counter_unstaffed": texts.counter_unstaffed,
-          "long_service": texts.long_service, "camera_down": texts.camera_down,
-          "camera_moved": texts.camera_moved}.get(kind)
-    if fn is None:
-        return (f"Cảnh báo '{kind}' ({site_name})", f"Alert '{kind}' ({site_name})")
-    return fn(status, site_name, name, values, reason)
-
-
-def build_notification(site: SiteConfig, rule: AlertRule, status: Status, t: float, starts_at: float | None,
-                       ends_at: float | None, seq: int, values: dict[str, Any],
-                       reason: str | None = None) -> Notification:
-    """Return the notification of a rule event with its bilingual summary."""
-    name = subject_name(rule, site)
-    vi, en = _describe(rule.kind, status, site.name, name, values, reason)
-    return Notification(site.id, site.name, site.province, site.timezone, rule_id(rule), rule.kind, status,
-                        rule.severity, t, starts_at, ends_at, seq, subject_of(rule, site),
-                        {**values, "subject_name": name}, vi, en, reason)

@@ -157,8 +157,9 @@ class DailySummary:
         site = self.site
         starts = opening.timestamp() if opening else None
         ends = closing.timestamp() if closing else None
-        return Notification(site.id, site.name, site.province, tz, "daily_summary", "daily_summary",
-                            "summary", "info", t, starts, ends, 0, {}, values, vi, en,
+        return Notification(site=site.id, site_name=site.name, province=site.province, timezone=tz,
+                            rule="daily_summary", kind="daily_summary", status="summary", severity="info", at=t,
+                            starts_at=starts, ends_at=ends, seq=0, values=values, summary_vi=vi, summary_en=en,
                             key=idempotency_key(site.id, "daily_summary", day.date))
 
     # -- persistence -----------------------------------------------------------------------------------------

@@ -123,6 +123,16 @@ def camera_moved(status: str, site: str, camera: str, v: Mapping[str, Any],
             f"Camera '{camera}' view back in place ({site}) after {duration_en(d)}")
 
 
+def describe(kind: str, status: str, site: str, name: str, v: Mapping[str, Any],
+             reason: str | None) -> tuple[str, str]:
+    """Return (vi, en) for an event of a rule of ``kind`` about the subject ``name``."""
+    fn = {"long_queue": long_queue, "counter_unstaffed": counter_unstaffed, "long_service": long_service,
+          "camera_down": camera_down, "camera_moved": camera_moved}.get(kind)
+    if fn is None:
+        return (f"Cảnh báo '{kind}' ({site})", f"Alert '{kind}' ({site})")
+    return fn(status, site, name, v, reason)
+
+
 def message_for_test(site: str, target: str) -> tuple[str, str]:
     """Return (vi, en) for a test notification."""
     return (f"Thông báo thử nghiệm từ onestop-monitor ({site}) tới '{target}'",

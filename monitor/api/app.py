@@ -1,4 +1,4 @@
-"""FastAPI app factory: one router per resource, services injected, no globals."""
+"""FastAPI app factory: one router per resource, parts injected, no globals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from .. import __version__
-from .deps import AUTH_RESPONSES, ErrorOut, Services, reject_unknown_query
+from .deps import AUTH_RESPONSES, AppParts, ErrorOut, reject_unknown_query
 from .routes import admin, alerts, cameras, health, me, reports, samples, status, zones
 
 _UNKNOWN_SITE: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown site."}}
@@ -18,13 +18,13 @@ _NO_ALERTING: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorOut, "description": "Alerting is not running in this process."}}
 
 
-def create_app(services: Services) -> FastAPI:
-    """Return the HTTP API over the given services."""
+def create_app(parts: AppParts) -> FastAPI:
+    """Return the HTTP API over the given parts."""
     app = FastAPI(title="onestop-monitor", version=__version__,
                   description="Queue length, staff presence and counter state of one-stop offices, from CCTV.",
                   dependencies=[Depends(reject_unknown_query)],
                   docs_url=None, redoc_url=None)  # the console serves both from local files (offline networks)
-    app.state.services = services
+    app.state.parts = parts
     app.include_router(health.router)
     app.include_router(status.router, responses={**AUTH_RESPONSES, **_UNKNOWN_SITE})
     app.include_router(cameras.router, responses=AUTH_RESPONSES)

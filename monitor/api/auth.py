@@ -119,16 +119,16 @@ class Access(Protocol):
 
 
 def get_access(request: Request) -> Access:
-    """Return the access settings of the app (its monitor.api.deps.Services, which are re-read on reload)."""
-    access: Access = request.app.state.services
+    """Return the access settings of the app (its monitor.api.deps.AppParts, which are re-read on reload)."""
+    access: Access = request.app.state.parts
     return access
 
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _principal(services: Access, creds: HTTPAuthorizationCredentials | None) -> Principal:
-    service = services.config.config.service
+def _principal(parts: Access, creds: HTTPAuthorizationCredentials | None) -> Principal:
+    service = parts.config.config.service
     if not service.auth_enabled():
         return Principal("anonymous", "admin")
     if creds is None or not creds.credentials:
@@ -136,7 +136,7 @@ def _principal(services: Access, creds: HTTPAuthorizationCredentials | None) -> 
     given = creds.credentials.encode()
     match: Principal | None = None
     candidates = [(tok.name, tok.role, os.environ.get(tok.env, "")) for tok in service.tokens]
-    candidates += [(tok.name, tok.role, tok.token) for tok in services.file_tokens]
+    candidates += [(tok.name, tok.role, tok.token) for tok in parts.file_tokens]
     for name, role, value in candidates:
         # Compare against every token, in constant time, so timing tells nothing about which one nearly matched.
         if value and hmac.compare_digest(value.encode(), given):
@@ -149,9 +149,9 @@ def _principal(services: Access, creds: HTTPAuthorizationCredentials | None) -> 
 def require(role: Role) -> Callable[..., Principal]:
     """Return a dependency that admits tokens of at least ``role``."""
 
-    def dep(services: Access = Depends(get_access),
+    def dep(parts: Access = Depends(get_access),
             creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-        who = _principal(services, creds)
+        who = _principal(parts, creds)
         if _ROLE_RANK[who.role] < _ROLE_RANK[role]:
             raise HTTPException(403, f"this needs the {role} role")
         return who
@@ -162,10 +162,10 @@ def require(role: Role) -> Callable[..., Principal]:
 _basic = HTTPBasic(auto_error=False)
 
 
-def metrics_access(services: Access = Depends(get_access),
+def metrics_access(parts: Access = Depends(get_access),
                    creds: HTTPBasicCredentials | None = Depends(_basic)) -> None:
     """Admit a /metrics scrape: open unless service.metrics_auth asks for HTTP basic auth."""
-    auth = services.config.config.service.metrics_auth
+    auth = parts.config.config.service.metrics_auth
     if auth is None:
         return
     password = os.environ.get(auth.password_env, "")

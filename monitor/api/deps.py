@@ -12,19 +12,19 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from ..alerts.service import AlertService
+from ..alerts.alerting import Alerting
 from ..config import LoadedConfig
 from ..config.reload_plan import ReloadResult
 from ..config.shard import Shard
 from ..metrics import Metrics
 from ..pipeline.readonly import PipelineView
-from ..reports.service import ReportService
+from ..reports.reporting import Reporting
 from .auth import FileToken
 from .stills import Stills
 
 
 @dataclass
-class Services:
+class AppParts:
     """What the routers need, each part typed by the face routes may use.
 
     ``engine`` is the running pipeline's read-only view (None in apps built without one, e.g. for the schema);
@@ -35,26 +35,26 @@ class Services:
     config: LoadedConfig
     metrics: Metrics
     engine: PipelineView | None
-    alerts: AlertService | None = None
+    alerts: Alerting | None = None
     reload: Callable[[], ReloadResult] | None = None
     file_tokens: list[FileToken] = field(default_factory=list)
-    reports: ReportService | None = None
+    reports: Reporting | None = None
     shard: Shard | None = None
     stills: Stills = field(default_factory=Stills)  # analysed frames pages were shown (memory only)
     zone_saves: threading.Lock = field(default_factory=threading.Lock)  # one zone save at a time
 
 
-def get_services(request: Request) -> Services:
-    """Return the Services the app was created with."""
-    services: Services = request.app.state.services
-    return services
+def get_parts(request: Request) -> AppParts:
+    """Return the AppParts the app was created with."""
+    parts: AppParts = request.app.state.parts
+    return parts
 
 
-def pipeline(services: Services) -> PipelineView:
+def pipeline(parts: AppParts) -> PipelineView:
     """Return the running pipeline's view, or answer 503 when this app has none."""
-    if services.engine is None:
+    if parts.engine is None:
         raise HTTPException(503, "the pipeline is not running in this process")
-    return services.engine
+    return parts.engine
 
 
 class ErrorOut(BaseModel):

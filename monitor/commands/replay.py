@@ -207,9 +207,9 @@ def run(args: argparse.Namespace) -> int:
     tracker = SiteTracker(site, cfg.smoothing, SiteCalendar(site))
     alerts = None
     if not args.no_alerts and site.alerts.rules:
-        from ..alerts.service import AlertService
+        from ..alerts.alerting import Alerting
 
-        alerts = AlertService([site], state_dir, Metrics())
+        alerts = Alerting([site], state_dir, Metrics())
         alerts.start()
     history = _history(cfg, state_dir) if args.state_dir else None
     batch: list[tuple[float, np.ndarray]] = []

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..reports.figures import ReportRequest
     from ..reports.history import HistoryError
-    from ..reports.service import build_report
+    from ..reports.reporting import build_report
     from ..reports.writers import render
 
     req = ReportRequest(args.first, args.last, None if args.by == "range" else args.by, args.site, args.province)

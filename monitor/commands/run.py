@@ -32,12 +32,12 @@ or service.host/port say otherwise. Logs one JSON line per event to stdout. SIGT
 gracefully; SIGHUP reloads the config."""
 
 if TYPE_CHECKING:  # imported where used: `onestop-monitor --help` stays fast
-    from ..alerts.service import AlertService
+    from ..alerts.alerting import Alerting
     from ..config import LoadedConfig
     from ..config.shard import Shard
     from ..metrics import Metrics
     from ..pipeline.engine import Engine
-    from ..reports.service import ReportService
+    from ..reports.reporting import Reporting
 
 log = logging.getLogger("monitor.run")
 
@@ -65,21 +65,21 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _alert_service(loaded: LoadedConfig, metrics: Metrics) -> AlertService:
-    from ..alerts.service import AlertService
+def _alerting(loaded: LoadedConfig, metrics: Metrics) -> Alerting:
+    from ..alerts.alerting import Alerting
 
     cfg = loaded.config
-    return AlertService(cfg.sites, cfg.service.state_dir, metrics)
+    return Alerting(cfg.sites, cfg.service.state_dir, metrics)
 
 
-def _report_service(loaded: LoadedConfig, metrics: Metrics, engine: Engine,
-                    alerts: AlertService) -> ReportService | None:
+def _reporting(loaded: LoadedConfig, metrics: Metrics, engine: Engine,
+               alerts: Alerting) -> Reporting | None:
     """Return the reports part (history, schedules, download files), or None when its database cannot open."""
     from ..reports.history import HistoryError
-    from ..reports.service import ReportService
+    from ..reports.reporting import Reporting
 
     try:
-        reports = ReportService(loaded, metrics)
+        reports = Reporting(loaded, metrics)
     except (HistoryError, OSError) as exc:
         log.error("reports disabled: cannot open the history database", extra={"error": str(exc)})
         return None
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from ..api.app import create_app
-    from ..api.deps import Services
+    from ..api.deps import AppParts
     from ..detect.models import ModelError
     from ..metrics import Metrics
     from ..pipeline.engine import Engine
@@ -220,16 +220,16 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot load the model", extra={"error": str(exc)})
         return 2
     metrics.build_info.labels(__version__, cfg.detector.model).set(1)
-    alerts = _alert_service(loaded, metrics)
+    alerts = _alerting(loaded, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    reports = _report_service(loaded, metrics, engine, alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens,
-                        reports=reports, shard=shard)
-    reloader = Reloader(services, engine, Path(args.config), log_level=args.log_level, shard=shard)
-    services.reload = reloader
+    reports = _reporting(loaded, metrics, engine, alerts)
+    parts = AppParts(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=file_tokens,
+                     reports=reports, shard=shard)
+    reloader = Reloader(parts, engine, Path(args.config), log_level=args.log_level, shard=shard)
+    parts.reload = reloader
     if shard is not None:
         metrics.shard_info.labels(str(shard.index), str(shard.count)).set(1)
-    app = create_app(services)
+    app = create_app(parts)
     if not _is_loopback(host) and not cfg.service.auth_enabled():
         log.warning("the API listens beyond this machine without tokens: anyone on the network can read it",
                     extra={"host": host})

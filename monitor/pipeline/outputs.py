@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class AlertSink(Protocol):
-    """What the alert stage calls: monitor.alerts.service.AlertService satisfies it."""
+    """What the alert stage calls: monitor.alerts.alerting.Alerting satisfies it."""
 
     def process(self, snap: SiteSnapshot) -> list[Notification]:
         """Evaluate a site's rules on a snapshot and commit the notifications due; return them."""

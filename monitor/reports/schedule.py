@@ -16,15 +16,9 @@ import datetime as dt
 import json
 import logging
 import os
-import smtplib
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formatdate, getaddresses
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,9 +26,10 @@ from ..alerts.notification import Notification, idempotency_key
 from ..alerts.outbox import Delivery, Outgoing
 from ..alerts.webhook import SendOutcome, TargetSettings
 from ..config import LoadedConfig, WebhookConfig
-from ..config.reports import EmailConfig, ReportScheduleConfig
+from ..config.reports import ReportScheduleConfig
 from .figures import ReportRequest
 from .files import ReportFiles
+from .mail import compose, send_mail
 from .periods import Period, previous
 from .writers import MEDIA_TYPES, render
 
@@ -78,7 +73,7 @@ class ReportScheduler:
     """Makes due scheduled reports and hands them to the alert outbox; resolves and sends their targets.
 
     ``build(request, now)`` returns a report dict (ReportBuilder over this state dir). ``alerts`` is the running
-    AlertService: its outbox stores the rows and its worker delivers them (``add_targets`` wires us in).
+    Alerting: its outbox stores the rows and its worker delivers them (``add_targets`` wires us in).
     """
 
     def __init__(self, loaded: LoadedConfig, alerts: Any, files: ReportFiles,
@@ -160,11 +155,13 @@ class ReportScheduler:
         tz = ZoneInfo(s.timezone)
         key = idempotency_key("report", s.id, period.id)
         n = Notification(
-            SITE, "onestop-monitor", s.province or "", s.timezone, f"report:{s.id}", "report", "summary", "info",
-            now, dt.datetime.combine(period.first, dt.time(0), tz).timestamp(),
-            dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(0), tz).timestamp(), 0,
-            {"schedule": s.id, "period": period.id},
-            {**values, "file": {"name": stored.name, "url": stored.url, "size": stored.size}}, vi, en, key=key)
+            site=SITE, site_name="onestop-monitor", province=s.province or "", timezone=s.timezone,
+            rule=f"report:{s.id}", kind="report", status="summary", severity="info", at=now,
+            starts_at=dt.datetime.combine(period.first, dt.time(0), tz).timestamp(),
+            ends_at=dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(0), tz).timestamp(), seq=0,
+            subject={"schedule": s.id, "period": period.id},
+            values={**values, "file": {"name": stored.name, "url": stored.url, "size": stored.size}},
+            summary_vi=vi, summary_en=en, key=key)
         file_info: dict[str, Any] = {
             "name": stored.name, "format": s.format, "media_type": MEDIA_TYPES[s.format], "size": stored.size,
             "sha256": stored.sha256, "url": stored.url,
@@ -186,27 +183,12 @@ class ReportScheduler:
             outgoing.append(Outgoing(hid, "onestop", json.dumps(body, ensure_ascii=False, separators=(",", ":"))
                                      .encode("utf-8")))
         if s.email_to and cfg.reports.email is not None:
-            mail = self._message(cfg.reports.email, s, key, vi, en, stored.url, name, data, now)
+            mail = compose(cfg.reports.email, s, key, vi, en, stored.url, name, data, now)
             outgoing.append(Outgoing(f"{EMAIL_TARGET}:{s.id}", "email", mail))
         self.outbox.enqueue([(n, outgoing)], now, {state_key: state} if state_key and state is not None else None)
         log.info("scheduled report queued", extra={"schedule": s.id, "period": period.id, "key": key,
                                                    "targets": len(outgoing), "bytes": len(data)})
         return key
-
-    @staticmethod
-    def _message(email: EmailConfig, s: ReportScheduleConfig, key: str, vi: str, en: str, url: str, name: str,
-                 data: bytes, now: float) -> bytes:
-        msg = EmailMessage()
-        msg["Subject"] = f"Báo cáo một cửa / One-stop report {s.id}: {name.rsplit('.', 1)[0].split('-', 2)[-1]}"
-        msg["From"] = email.sender
-        msg["To"] = ", ".join(s.email_to)
-        msg["Date"] = formatdate(now, localtime=False)
-        # The same id on a resend after a crash lets mail clients fold the duplicate.
-        msg["Message-ID"] = f"<{key}@onestop-monitor>"
-        msg.set_content(f"{vi}\n\n{en}\n\nTải về / Download: {url}\n")
-        maintype, subtype = MEDIA_TYPES[s.format].split(";")[0].split("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-        return msg.as_bytes(policy=SMTP)  # CRLF line ends: smtplib sends bytes as they are
 
     # -- delivery --------------------------------------------------------------------------------------------
 
@@ -227,52 +209,13 @@ class ReportScheduler:
                                                  "timeout": hook.timeout})
         return TargetSettings(as_webhook, rep.retry_initial, rep.retry_max, rep.max_attempts)
 
-    def _ca_file(self, email: EmailConfig) -> str | None:
-        path = email.ca_file
-        if path is None:
-            return None
-        if not path.is_absolute() and self.loaded.path is not None:
-            path = self.loaded.path.parent / path
-        return str(path)
-
     def send_email(self, row: Delivery) -> SendOutcome:
-        """Send one stored message over SMTP (STARTTLS unless switched off, login from the environment)."""
+        """Send one stored message over SMTP with the e-mail settings of the current config."""
         with self._lock:
-            email = self.loaded.config.reports.email
+            email, config_path = self.loaded.config.reports.email, self.loaded.path
         if email is None:
             return SendOutcome(False, "config_error", "reports.email is not configured")
-        msg = message_from_bytes(row.body)
-        rcpt = [addr for _, addr in getaddresses(msg.get_all("To", []))]
-        user = self.env.get(email.user_env, "") if email.user_env else ""
-        password = self.env.get(email.password_env, "") if email.password_env else ""
-        if email.user_env and not (user and password):
-            return SendOutcome(False, "config_error",
-                               f"environment variables {email.user_env}/{email.password_env} are not set")
-        try:
-            with smtplib.SMTP(email.host, email.port, timeout=email.timeout) as smtp:
-                smtp.ehlo()
-                if email.starttls:
-                    if not smtp.has_extn("starttls"):
-                        return SendOutcome(False, "config_error", "the SMTP server does not offer STARTTLS")
-                    smtp.starttls(context=ssl.create_default_context(cafile=self._ca_file(email)))
-                    smtp.ehlo()
-                if user:
-                    smtp.login(user, password)
-                refused = smtp.sendmail(email.sender, rcpt, row.body)
-        except smtplib.SMTPResponseException as exc:
-            return SendOutcome(False, "smtp_error", f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"[:300],
-                               exc.smtp_code)
-        except smtplib.SMTPRecipientsRefused as exc:
-            return SendOutcome(False, "smtp_error", f"recipients refused: {sorted(exc.recipients)}")
-        except TimeoutError:
-            return SendOutcome(False, "timeout", "SMTP timeout")
-        except ConnectionRefusedError as exc:
-            return SendOutcome(False, "connect_error", f"connect: {exc}")
-        except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
-            return SendOutcome(False, "network_error", f"{type(exc).__name__}: {exc}")
-        if refused:
-            log.warning("some report recipients were refused", extra={"refused": ",".join(sorted(refused))})
-        return SendOutcome(True, status=250)
+        return send_mail(email, row.body, self.env, config_path)
 
     # -- the loop --------------------------------------------------------------------------------------------
 

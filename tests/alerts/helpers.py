@@ -57,7 +57,7 @@ Spec = Sequence[tuple[float, Mapping[str, Any]]]
 """[(from_minute, snap kwargs)]: the snapshot arguments that apply from each minute on."""
 
 
-def run(engine: Any, start: dt.datetime, spec: Spec, step_s: float = 30.0,
+def run(book: Any, start: dt.datetime, spec: Spec, step_s: float = 30.0,
         until_min: float | None = None) -> list[tuple[float, Any]]:
     """Feed snapshots every step_s; spec is [(from_minute, snap kwargs)]; return [(minute, notification)]."""
     out = []
@@ -65,7 +65,7 @@ def run(engine: Any, start: dt.datetime, spec: Spec, step_s: float = 30.0,
     t = 0.0
     while t / 60 <= end + 1e-9:
         kwargs = next(kw for m, kw in reversed(spec) if t / 60 >= m - 1e-9)
-        for n in engine.evaluate(snap(start + dt.timedelta(seconds=t), **kwargs)):
+        for n in book.evaluate(snap(start + dt.timedelta(seconds=t), **kwargs)):
             out.append((round(t / 60, 3), n))
         t += step_s
     return out

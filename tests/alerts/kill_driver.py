@@ -1,4 +1,4 @@
-"""Driver process for the kill -9 tests: runs an AlertService over synthetic snapshots and reports each step.
+"""Driver process for the kill -9 tests: runs an Alerting over synthetic snapshots and reports each step.
 
 Run from the repo root: ``python -m tests.alerts.kill_driver --state-dir D --url U [--first N] [--last M]``.
 Step i is a snapshot at 08:00 + 30 s x i with a queue of 6 (even i) or 0 (odd i); the rule fires at once and
@@ -13,7 +13,7 @@ import datetime as dt
 import sys
 import time
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.metrics import Metrics
 from tests.alerts.helpers import TUESDAY_8AM, make_site, snap
 from tests.support.driver import finish, started
@@ -36,7 +36,7 @@ def main() -> int:
     args = p.parse_args()
     site = make_site([RULE], [{"id": "supervisors", "url": args.url, "timeout": 10}],
                      retry_initial=0.05, retry_max=0.2, max_attempts=10_000)
-    svc = AlertService([site], args.state_dir, Metrics())
+    svc = Alerting([site], args.state_dir, Metrics())
     started(svc)
     if args.deliver:
         svc.start()

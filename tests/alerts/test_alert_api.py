@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.api.app import create_app
-from monitor.api.deps import Services
+from monitor.api.deps import AppParts
 from monitor.config import AppConfig, LoadedConfig, ServiceConfig
 from monitor.metrics import Metrics
 from tests.alerts.helpers import TUESDAY_8AM, make_site, minutes, snap
@@ -21,20 +21,20 @@ VIEWER, ADMIN = {"Authorization": "Bearer view-token"}, {"Authorization": "Beare
 
 @pytest.fixture
 def api(tmp_path: Path, receiver: WebhookReceiver,
-        monkeypatch: pytest.MonkeyPatch) -> tuple[TestClient, AlertService]:
+        monkeypatch: pytest.MonkeyPatch) -> tuple[TestClient, Alerting]:
     monkeypatch.setenv("T_VIEW", "view-token")
     monkeypatch.setenv("T_ADMIN", "admin-token")
     site = make_site([QUEUE], [{"id": "supervisors", "url": receiver.url()}], retry_initial=0.05)
     service = ServiceConfig.model_validate({"tokens": [{"name": "wall", "env": "T_VIEW", "role": "viewer"},
                                                        {"name": "ops", "env": "T_ADMIN", "role": "admin"}]})
     metrics = Metrics()
-    alerts = AlertService([site], tmp_path, metrics)
-    services = Services(config=LoadedConfig(AppConfig(sites=[site], service=service), None), metrics=metrics,
-                        engine=None, alerts=alerts)
-    return TestClient(create_app(services)), alerts
+    alerts = Alerting([site], tmp_path, metrics)
+    parts = AppParts(config=LoadedConfig(AppConfig(sites=[site], service=service), None), metrics=metrics,
+                     engine=None, alerts=alerts)
+    return TestClient(create_app(parts)), alerts
 
 
-def test_list_active_and_recent_with_filters(api: tuple[TestClient, AlertService]) -> None:
+def test_list_active_and_recent_with_filters(api: tuple[TestClient, Alerting]) -> None:
     client, alerts = api
     for m in range(0, 12):
         alerts.process(snap(TUESDAY_8AM + minutes(m), queue=6))
@@ -54,7 +54,7 @@ def test_list_active_and_recent_with_filters(api: tuple[TestClient, AlertService
     assert r.status_code == 200 and len(r.json()["recent"]) == 1
 
 
-def test_bad_requests_are_4xx(api: tuple[TestClient, AlertService]) -> None:
+def test_bad_requests_are_4xx(api: tuple[TestClient, Alerting]) -> None:
     client, _ = api
     assert client.get("/api/v1/alerts").status_code == 401
     r = client.get("/api/v1/alerts?site=nowhere", headers=VIEWER)
@@ -69,7 +69,7 @@ def test_bad_requests_are_4xx(api: tuple[TestClient, AlertService]) -> None:
     assert r.status_code == 404 and "no webhook target 'nope'" in r.json()["detail"]
 
 
-def test_post_test_notification_is_delivered(api: tuple[TestClient, AlertService],
+def test_post_test_notification_is_delivered(api: tuple[TestClient, Alerting],
                                              receiver: WebhookReceiver) -> None:
     client, alerts = api
     r = client.post("/api/v1/alerts/test", json={"site": "coc-leu", "target": "supervisors"}, headers=ADMIN)
@@ -83,7 +83,7 @@ def test_post_test_notification_is_delivered(api: tuple[TestClient, AlertService
 
 def test_alerting_disabled_is_503(tmp_path: Path) -> None:
     site = make_site([])
-    services = Services(config=LoadedConfig(AppConfig(sites=[site]), None), metrics=Metrics(), engine=None)
-    client = TestClient(create_app(services))
+    parts = AppParts(config=LoadedConfig(AppConfig(sites=[site]), None), metrics=Metrics(), engine=None)
+    client = TestClient(create_app(parts))
     r = client.get("/api/v1/alerts")
     assert r.status_code == 503 and "not running" in r.json()["detail"]

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.alerts.summary import DailySummary
 from monitor.metrics import Metrics
 from monitor.schedule.calendar import SiteCalendar
@@ -68,8 +68,8 @@ def test_no_summary_for_a_closed_day() -> None:
 
 
 def run_service(state_dir: Path, rx: WebhookReceiver, snaps: list) -> list:
-    svc = AlertService([make_site([QUEUE], [{"id": "supervisors", "url": rx.url()}], retry_initial=0.05)],
-                       state_dir, Metrics())
+    svc = Alerting([make_site([QUEUE], [{"id": "supervisors", "url": rx.url()}], retry_initial=0.05)],
+                   state_dir, Metrics())
     try:
         out = [n for s in snaps for n in svc.process(s)]
         assert svc.flush(10)

@@ -12,7 +12,7 @@ from monitor.alerts.payloads import (
     sign,
     verify,
 )
-from monitor.alerts.rules import AlertEngine
+from monitor.alerts.rules import RuleBook
 from tests.alerts.helpers import TUESDAY_8AM, make_site, run
 from tests.support.webhook_receiver import verify_signature
 
@@ -20,7 +20,7 @@ QUEUE = {"kind": "long_queue", "zone": "waiting", "min_people": 5, "for": "10m",
 
 
 def episode() -> tuple:
-    events = run(AlertEngine(make_site([QUEUE])), TUESDAY_8AM, [(0, {"queue": 6}), (20, {"queue": 1})],
+    events = run(RuleBook(make_site([QUEUE])), TUESDAY_8AM, [(0, {"queue": 6}), (20, {"queue": 1})],
                  until_min=22)
     assert [n.status for _, n in events] == ["firing", "resolved"]
     return events[0][1], events[1][1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monitor.alerts.rules import AlertEngine
+from monitor.alerts.rules import RuleBook
 from monitor.schedule.calendar import SiteCalendar
 from tests.alerts.helpers import TZ, make_site, snap
 
@@ -16,11 +16,11 @@ def day_events(day: dt.date, rules: list[dict], **kwargs: object) -> list[tuple[
     """Feed a snapshot a minute 06:00-19:00, open from the calendar; return [(HH:MM, status, reason)]."""
     site = make_site(rules)
     calendar = SiteCalendar(site)
-    engine = AlertEngine(site)
+    book = RuleBook(site)
     out: list[tuple[str, str, str | None]] = []
     at = dt.datetime.combine(day, dt.time(6, 0), TZ)
     while at.time() <= dt.time(19, 0):
-        for n in engine.evaluate(snap(at, open=calendar.is_open(at), **kwargs)):  # type: ignore[arg-type]
+        for n in book.evaluate(snap(at, open=calendar.is_open(at), **kwargs)):  # type: ignore[arg-type]
             out.append((at.strftime("%H:%M"), n.status, n.reason))
         at += dt.timedelta(minutes=1)
     return out
@@ -40,13 +40,13 @@ def test_no_unstaffed_alert_on_sunday_or_during_tet() -> None:
 def test_saturday_session_when_configured() -> None:
     site = make_site([RULE]).model_copy(update={"hours": {"mon-fri": ["07:30-11:30", "13:30-17:00"],
                                                           "sat": ["07:30-11:30"]}})
-    calendar, engine = SiteCalendar(site), AlertEngine(site)
+    calendar, book = SiteCalendar(site), RuleBook(site)
     start = dt.datetime(2025, 5, 17, 7, 0, tzinfo=TZ)  # Saturday
     statuses = []
     for m in range(0, 300):
         at = start + dt.timedelta(minutes=m)
         statuses += [(at.strftime("%H:%M"), n.status) for n in
-                     engine.evaluate(snap(at, open=calendar.is_open(at), staffed=False))]
+                     book.evaluate(snap(at, open=calendar.is_open(at), staffed=False))]
     assert statuses == [("07:45", "firing"), ("11:30", "resolved")]
 
 

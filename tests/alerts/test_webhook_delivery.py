@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.metrics import Metrics
 from tests.alerts.helpers import TUESDAY_8AM, make_site, minutes, snap
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
@@ -21,11 +21,11 @@ def hook(rx: WebhookReceiver, **kw: Any) -> dict[str, Any]:
     return {"id": "supervisors", "url": rx.url("/hook"), "timeout": 2, **kw}
 
 
-def service(tmp_path: Path, rules: list, hooks: list, env: dict | None = None, **alerts: Any) -> AlertService:
-    return AlertService([make_site(rules, hooks, **{**FAST, **alerts})], tmp_path, Metrics(), env=env or {})
+def service(tmp_path: Path, rules: list, hooks: list, env: dict | None = None, **alerts: Any) -> Alerting:
+    return Alerting([make_site(rules, hooks, **{**FAST, **alerts})], tmp_path, Metrics(), env=env or {})
 
 
-def fire_and_resolve(svc: AlertService) -> list:
+def fire_and_resolve(svc: Alerting) -> list:
     out = []
     for m in range(0, 25):
         out += svc.process(snap(TUESDAY_8AM + minutes(m), queue=6 if m < 20 else 0))
@@ -33,7 +33,7 @@ def fire_and_resolve(svc: AlertService) -> list:
     return out
 
 
-def sample(svc: AlertService, name: str, **labels: str) -> float:
+def sample(svc: Alerting, name: str, **labels: str) -> float:
     value = svc.metrics.registry.get_sample_value(name, labels)
     return 0.0 if value is None else value
 

@@ -12,10 +12,10 @@ from typing import Any
 import yaml
 from fastapi import FastAPI
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.api.app import create_app
 from monitor.api.auth import access_secrets, load_file_tokens
-from monitor.api.deps import Services
+from monitor.api.deps import AppParts
 from monitor.config import DetectorConfig, load_config
 from monitor.detect import build_detectors
 from monitor.detect.base import Detector
@@ -23,7 +23,7 @@ from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 from monitor.redact import REDACTOR
 from monitor.reload import Reloader
-from monitor.reports.service import ReportService
+from monitor.reports.reporting import Reporting
 
 BUS = "package://ultralytics/assets/bus.jpg"
 ZIDANE = "package://ultralytics/assets/zidane.jpg"
@@ -70,32 +70,32 @@ def write_config(path: Path, config: dict[str, Any]) -> Path:
 class Live:
     """A running in-process service."""
 
-    services: Services
+    parts: AppParts
     engine: Engine
-    alerts: AlertService
+    alerts: Alerting
     app: FastAPI
     config_path: Path
 
 
 @contextmanager
-def live_service(config_path: Path, detectors: dict[str, Detector], start: bool = True) -> Iterator[Live]:
+def live_monitor(config_path: Path, detectors: dict[str, Detector], start: bool = True) -> Iterator[Live]:
     """Run the config like `onestop-monitor run` does, minus the HTTP server; stop everything at exit."""
     loaded = load_config(config_path)
     tokens = load_file_tokens(loaded)
     REDACTOR.add(loaded.secrets() + access_secrets(loaded, tokens))
     metrics = Metrics()
-    alerts = AlertService(loaded.config.sites, loaded.config.service.state_dir, metrics)
+    alerts = Alerting(loaded.config.sites, loaded.config.service.state_dir, metrics)
     engine = Engine(loaded, detectors, metrics, alerts=alerts)
-    reports = ReportService(loaded, metrics)
+    reports = Reporting(loaded, metrics)
     reports.attach(engine.notified, alerts)
-    services = Services(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens,
-                        reports=reports)
-    services.reload = Reloader(services, engine, config_path)
+    parts = AppParts(config=loaded, metrics=metrics, engine=engine, alerts=alerts, file_tokens=tokens,
+                     reports=reports)
+    parts.reload = Reloader(parts, engine, config_path)
     if start:
         alerts.start()
         engine.start()
     try:
-        yield Live(services, engine, alerts, create_app(services), config_path)
+        yield Live(parts, engine, alerts, create_app(parts), config_path)
     finally:
         engine.stop()
         reports.stop()

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from monitor.api.auth import TokensFileError, read_tokens_file
 from monitor.detect.base import Detector
-from tests.api.live import Live, bus_camera, live_service, private_file, site, write_config
+from tests.api.live import Live, bus_camera, live_monitor, private_file, site, write_config
 from tests.support.paths import REPO
 
 WALL = "wall-token-7f3a9c1e5b2d4f60"  # viewer, from the environment
@@ -45,7 +45,7 @@ def config_with_access(tmp: Path, **service: object) -> Path:
 def live(tmp_path: Path, detectors: dict[str, Detector], monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
     monkeypatch.setenv("T_WALL", WALL)
     monkeypatch.setenv("T_METRICS", METRICS_PASSWORD)
-    with live_service(config_with_access(tmp_path), detectors) as svc:
+    with live_monitor(config_with_access(tmp_path), detectors) as svc:
         yield svc
 
 
@@ -110,7 +110,7 @@ def test_raw_snapshot_for_admin_when_allowed(tmp_path: Path, detectors: dict[str
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("T_WALL", WALL)
     monkeypatch.setenv("T_METRICS", METRICS_PASSWORD)
-    with live_service(config_with_access(tmp_path, allow_raw_snapshots=True), detectors) as svc:
+    with live_monitor(config_with_access(tmp_path, allow_raw_snapshots=True), detectors) as svc:
         client = TestClient(svc.app)
         wait_frame(svc)
         assert client.get("/api/v1/cameras/bus/snapshot.jpg?raw=true", headers=bearer(KIOSK)).status_code == 403
@@ -133,7 +133,7 @@ def test_raw_snapshot_for_admin_when_allowed(tmp_path: Path, detectors: dict[str
 def test_open_api_without_tokens(tmp_path: Path, detectors: dict[str, Detector]) -> None:
     path = write_config(tmp_path / "c.yaml", {"service": {"state_dir": str(tmp_path / "s")},
                                               "sites": [site([bus_camera()])]})
-    with live_service(path, detectors, start=False) as svc:
+    with live_monitor(path, detectors, start=False) as svc:
         client = TestClient(svc.app)
         assert client.get("/api/v1/status").status_code == 200
         assert client.get("/metrics").status_code == 200

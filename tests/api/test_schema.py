@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode, checks
 
 from monitor.api.app import create_app
-from monitor.api.deps import Services
+from monitor.api.deps import AppParts
 from monitor.config import AppConfig, LoadedConfig, SiteConfig
 from monitor.detect.base import Detector
 from monitor.metrics import Metrics
-from tests.api.live import Live, bus_camera, live_service, private_file, site, write_config, zidane_camera
+from tests.api.live import Live, bus_camera, live_monitor, private_file, site, write_config, zidane_camera
 from tests.support.webhook_receiver import WebhookReceiver
 
 VIEWER, ADMIN = "viewer-token-5a4b3c2d1e0f", "admin-token-0f1e2d3c4b5a"
@@ -54,14 +54,14 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         detectors: dict[str, Detector], receiver: WebhookReceiver) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("schema")
     os.environ["SCHEMA_METRICS_PW"] = "scrape-pw-for-schema-tests"
-    with live_service(_config(tmp, receiver, request.param), detectors) as svc:
+    with live_monitor(_config(tmp, receiver, request.param), detectors) as svc:
         yield svc
 
 
 def _operations() -> list[tuple[str, bool]]:
     """Return ('METHOD /path', has inputs) of every operation, from an app built without a model (cheap)."""
     site_cfg = SiteConfig.model_validate({"id": "s", "name": "n"})
-    app = create_app(Services(config=LoadedConfig(AppConfig(sites=[site_cfg]), None), metrics=Metrics(),
+    app = create_app(AppParts(config=LoadedConfig(AppConfig(sites=[site_cfg]), None), metrics=Metrics(),
                               engine=None))
     ops = [r.ok() for r in schemathesis.openapi.from_asgi("/openapi.json", app).get_all_operations()]
     return [(op.label, bool(len(op.path_parameters) + len(op.query) + len(op.body))) for op in ops]
@@ -89,7 +89,7 @@ def test_operation_conforms_to_its_schema(api: Live, api_schema: Any, label: str
     operation = next(r.ok() for r in api_schema.get_all_operations() if r.ok().label == label)
     # The open config has no auth by design (loopback only): routes declaring a bearer scheme answer without
     # one, which these two checks would call a fault. The tokens app runs every check, these two included.
-    excluded = [] if api.services.config.config.service.auth_enabled() else [
+    excluded = [] if api.parts.config.config.service.auth_enabled() else [
         checks.ignored_auth, checks.negative_data_rejection]
 
     def run_as(headers: dict[str, str]) -> None:

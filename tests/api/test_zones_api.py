@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from monitor.detect.base import Detector
 from monitor.zones import count_zones, zone_masks
-from tests.api.live import Live, bus_camera, live_service, site, write_config, zidane_camera
+from tests.api.live import Live, bus_camera, live_monitor, site, write_config, zidane_camera
 from tests.support.paths import ONE_BY_ONE
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ def live(tmp_path: Path, detectors: dict[str, Detector]) -> Iterator[Live]:
     path = write_config(tmp_path / "config.yaml", {"service": {"state_dir": str(tmp_path / "state")},
                                                    "sites": [site([bus_camera(), zidane_camera()], rules)]})
     path.write_text(COMMENT + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         yield svc
 
 
@@ -54,7 +54,7 @@ def test_sample_shows_the_services_own_membership_and_the_same_frames_picture(li
     last = rt.last
     assert last is not None
     if abs(last.frame.ts - sample["ts"]) > 1e-6:  # a newer sample landed in between: compare with the kept one
-        last = live.services.stills.by_ts(rt, sample["ts"])[0]
+        last = live.parts.stills.by_ts(rt, sample["ts"])[0]
     masks = zone_masks(last.detections, rt.camera.zones)
     people = [d for d in sample["detections"] if d["kind"] == "person"]
     assert len(people) == len(last.detections["person"]) >= 3
@@ -131,8 +131,8 @@ def test_save_checks_writes_keeps_comments_reloads_and_logs(live: Live, caplog: 
     assert out["reload"]["applied"] is True and out["reload"]["cameras_updated"] == ["bus"]
     text = path.read_text(encoding="utf-8")
     assert text.startswith(COMMENT) and "id: kerb" in text and Path(f"{path}.bak").read_text() == original
-    assert [z.id for z in live.services.config.config.sites[0].cameras[0].zones] == ["bus-queue", "bus-front",
-                                                                                    "kerb"]
+    assert [z.id for z in live.parts.config.config.sites[0].cameras[0].zones] == ["bus-queue", "bus-front",
+                                                                                  "kerb"]
     logged = [vars(r) for r in caplog.records if r.name == "monitor.access"]  # structured fields of the line
     assert logged[-1]["event"] == "zones_saved" and logged[-1]["who"] == "anonymous" \
         and logged[-1]["camera"] == "bus" and logged[-1]["added"] == ["kerb"]
@@ -159,7 +159,7 @@ def test_file_camera_picture_at_a_chosen_time(tmp_path: Path, detectors: dict[st
         {"id": "floor", "kind": "queue", "polygon": square(0.3, 0.55, 0.9, 1)}]}
     path = write_config(tmp_path / "config.yaml", {"service": {"state_dir": str(tmp_path / "state")},
                                                    "sites": [site([cam])]})
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         client = TestClient(svc.app)
         r = client.get("/api/v1/cameras/clip/sample?t=100")
         assert r.status_code == 200, r.text

@@ -19,7 +19,7 @@ import pytest
 from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.console.browser import Tab, bearer, shot
 from tests.support.paths import ONE_BY_ONE
-from tests.support.service import ServiceProcess, metric_value, wait_until
+from tests.support.process import MonitorProcess, metric_value, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +110,7 @@ def service(clip, tmp_path_factory):
         config = {"sites_dir": "sites.d", "sites": [],
                   "service": {"tokens": [{"name": "ana", "env": "CONSOLE_ADMIN", "role": "admin"},
                                          {"name": "vic", "env": "CONSOLE_VIEWER", "role": "viewer"}]}}
-        svc = ServiceProcess(config, work, env={"CONSOLE_ADMIN": ADMIN, "CONSOLE_VIEWER": VIEWER}).start()
+        svc = MonitorProcess(config, work, env={"CONSOLE_ADMIN": ADMIN, "CONSOLE_VIEWER": VIEWER}).start()
         try:
             wait_until(lambda: svc.get("/api/v1/cameras/hall-1/sample", headers=bearer(VIEWER)).status_code == 200,
                        90, what="first sample")

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from monitor.api.app import create_app
-from monitor.api.deps import Services
+from monitor.api.deps import AppParts
 from monitor.config import AppConfig, LoadedConfig, SiteConfig
 from monitor.console.i18n import LANGUAGES, TEXTS, texts
 from monitor.metrics import Metrics
@@ -22,7 +22,7 @@ TEMPLATES = sorted((CONSOLE / "templates").glob("*.html"))
 
 def app_client() -> TestClient:
     site = SiteConfig.model_validate({"id": "s", "name": "n"})
-    return TestClient(create_app(Services(config=LoadedConfig(AppConfig(sites=[site]), None), metrics=Metrics(),
+    return TestClient(create_app(AppParts(config=LoadedConfig(AppConfig(sites=[site]), None), metrics=Metrics(),
                                           engine=None)))
 
 

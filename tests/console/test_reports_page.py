@@ -28,8 +28,8 @@ from playwright import sync_api
 
 from tests.console.browser import Tab, bearer, shot
 from tests.support.paths import ONE_BY_ONE, REPO
+from tests.support.process import MonitorProcess
 from tests.support.room import room_site
-from tests.support.service import ServiceProcess
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def one_desk_ward(site_id: str, name: str, province: str, camera: str) -> dict[s
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MonitorProcess]:
     """Replay the clip for two wards into one state dir, then serve it (cameras off: the history is the point)."""
     tmp = tmp_path_factory.mktemp("reports-page")
     room = room_site("cam", str(ONE_BY_ONE), HOURS, three_counters=True,
@@ -80,14 +80,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess
             cam["enabled"] = False
     served["service"]["tokens"] = [{"name": "ana", "env": "REPORTS_ADMIN", "role": "admin"},
                                    {"name": "vic", "env": "REPORTS_VIEWER", "role": "viewer"}]
-    svc = ServiceProcess(served, tmp, env={"REPORTS_ADMIN": ADMIN, "REPORTS_VIEWER": VIEWER}).start()
+    svc = MonitorProcess(served, tmp, env={"REPORTS_ADMIN": ADMIN, "REPORTS_VIEWER": VIEWER}).start()
     try:
         yield svc
     finally:
         assert svc.stop() == 0, svc.log_tail()
 
 
-def report(service: ServiceProcess, **params: str) -> dict[str, Any]:
+def report(service: MonitorProcess, **params: str) -> dict[str, Any]:
     r = service.get("/api/v1/reports", params=params, headers=bearer(VIEWER))
     assert r.status_code == 200, r.text
     return r.json()
@@ -122,7 +122,7 @@ def wait_span(page: Any, first: str, last: str) -> None:
     page.locator("#r-status", has_text=f"Từ {first} đến {last}").wait_for()
 
 
-def test_reports_page_shows_what_the_api_answers(service: ServiceProcess, browser: Any, tmp_path: Path) -> None:
+def test_reports_page_shows_what_the_api_answers(service: MonitorProcess, browser: Any, tmp_path: Path) -> None:
     tab = Tab(browser, service.base, viewport=(1400, 1960), locale="vi-VN")
     tab.sign_in(VIEWER, "/reports")  # a viewer may see reports
     page = tab.page
@@ -270,7 +270,7 @@ def test_reports_page_shows_what_the_api_answers(service: ServiceProcess, browse
     tab.close()
 
 
-def test_reports_page_on_a_phone(service: ServiceProcess, browser: Any, tmp_path: Path) -> None:
+def test_reports_page_on_a_phone(service: MonitorProcess, browser: Any, tmp_path: Path) -> None:
     phone = Tab(browser, service.base, viewport=(390, 844), touch=True, locale="vi-VN")
     phone.sign_in(ADMIN, "/reports")
     page = phone.page

@@ -17,7 +17,7 @@ import yaml
 
 from monitor.metrics import Metrics
 from tests.support.paths import REPO
-from tests.support.service import free_port, wait_until
+from tests.support.process import free_port, wait_until
 
 DEPLOY = REPO / "deploy"
 PROM_DIR = DEPLOY / "prometheus"
@@ -291,6 +291,6 @@ test_prometheus_dir.__test__ = False  # type: ignore[attr-defined]  # a helper, 
 
 
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 1.0) -> Any:
-    """Poll until truthy (see tests.support.service.wait_until); also return the time it held."""
+    """Poll until truthy (see tests.support.process.wait_until); also return the time it held."""
     result = wait_until(predicate, timeout, interval=interval, what=what)
     return result, time.time()

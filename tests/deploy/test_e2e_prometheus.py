@@ -31,7 +31,7 @@ from tests.deploy.promstack import (
     test_prometheus_dir,
 )
 from tests.support.paths import ONE_BY_ONE
-from tests.support.service import ServiceProcess, free_port, wait_until
+from tests.support.process import MonitorProcess, free_port, wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 
 # The module's processes start once, in the first test's setup: give it room beyond the default 600 s.
@@ -117,7 +117,7 @@ def service_config(receiver: WebhookReceiver, dead_rtsp_port: int) -> dict[str, 
 class Stack:
     """The running processes and the instant all queries are evaluated at."""
 
-    service: ServiceProcess
+    service: MonitorProcess
     prometheus: Prometheus
     receiver: WebhookReceiver
     started: float
@@ -141,7 +141,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Start the receiver, the service, Alertmanager and Prometheus; wait for data worth querying."""
     tmp = tmp_path_factory.mktemp("e2e-prometheus")
     receiver = WebhookReceiver().start()
-    service = ServiceProcess(service_config(receiver, free_port()), tmp)
+    service = MonitorProcess(service_config(receiver, free_port()), tmp)
     seed_reference(tmp / "state")
     am = prom = None
     try:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.support.paths import REPO
-from tests.support.service import ServiceProcess, wait_until
+from tests.support.process import MonitorProcess, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def test_service_imports_no_torch_in_either_install(runtime_python: Path, tmp_pa
 import sys
 from monitor.commands._common import load_detectors, load_or_report
 from monitor.api.app import create_app
-from monitor.api.deps import Services
+from monitor.api.deps import AppParts
 from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 import monitor.commands.run, monitor.commands.check_config, monitor.commands.count, monitor.commands.bench
@@ -71,7 +71,7 @@ cams = [c for s in loaded.config.sites for c in s.cameras]
 dets = load_detectors(loaded, cams)
 metrics = Metrics()
 engine = Engine(loaded, dets, metrics)
-create_app(Services(config=loaded, metrics=metrics, engine=engine))
+create_app(AppParts(config=loaded, metrics=metrics, engine=engine))
 print(sorted(m for m in ("torch", "ultralytics", "torchvision", "onnxruntime") if m in sys.modules),
       type(dets["person"]).__name__)
 """
@@ -84,7 +84,7 @@ print(sorted(m for m in ("torch", "ultralytics", "torchvision", "onnxruntime") i
 def demo_counts(python: Path, workdir: Path) -> dict[str, Any]:
     config = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())
     workdir.mkdir()
-    svc = ServiceProcess(config, workdir, python=str(python)).start()
+    svc = MonitorProcess(config, workdir, python=str(python)).start()
     try:
         status = wait_until(lambda: (s := svc.status()) and all(z["last_count"] is not None
                                                                 for z in s["sites"][0]["zones"]) and s,

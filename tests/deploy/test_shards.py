@@ -18,8 +18,8 @@ import pytest
 from monitor.config import AppConfig
 from monitor.config.shard import Shard, sites_for
 from tests.deploy.promstack import Prometheus, dashboards, panel_exprs, regex_value, test_prometheus_dir
+from tests.support.process import MonitorProcess, free_port, wait_until
 from tests.support.province import province
-from tests.support.service import ServiceProcess, free_port, wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -37,7 +37,7 @@ class Group:
     """The processes that together run the province, and the Prometheus that scrapes them."""
 
     shards: int
-    services: list[ServiceProcess]
+    procs: list[MonitorProcess]
     prometheus: Prometheus | None = None
 
 
@@ -56,17 +56,17 @@ def prov(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Province]:
     try:
         for n in (1, 2, 3):
             config = province(SITES, webhook=receivers[n].url(f"/g{n}"))
-            services = []
+            procs = []
             for i in range(n):
                 work = tmp / f"g{n}-s{i}"
                 work.mkdir()
-                services.append(ServiceProcess(config, work, args=["--shard", f"{i}/{n}"] if n > 1 else []))
-            groups[n] = Group(n, services)
+                procs.append(MonitorProcess(config, work, args=["--shard", f"{i}/{n}"] if n > 1 else []))
+            groups[n] = Group(n, procs)
         for group in groups.values():
-            for svc in group.services:
+            for svc in group.procs:
                 svc.start(ready_timeout=240)
         for n, group in groups.items():
-            targets = [f"127.0.0.1:{s.port}" for s in group.services]
+            targets = [f"127.0.0.1:{s.port}" for s in group.procs]
             prom_dir = test_prometheus_dir(tmp / f"prom-{n}", targets, f"127.0.0.1:{free_port()}", interval="2s")
             work = tmp / f"prom-{n}-data"
             work.mkdir()
@@ -76,13 +76,13 @@ def prov(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Province]:
         for group in groups.values():
             if group.prometheus is not None:
                 group.prometheus.stop()
-            for svc in group.services:
+            for svc in group.procs:
                 svc.stop()
         for rx in receivers.values():
             rx.stop()
 
 
-def counted(svc: ServiceProcess) -> dict[str, Any] | None:
+def counted(svc: MonitorProcess) -> dict[str, Any] | None:
     """Return the status once every zone of the shard has a count, else None."""
     status = svc.status()
     zones = [z for s in status["sites"] for z in s["zones"]]
@@ -91,14 +91,14 @@ def counted(svc: ServiceProcess) -> dict[str, Any] | None:
 
 def test_every_site_runs_on_exactly_one_shard(prov: Province) -> None:
     cfg = AppConfig.model_validate(province(SITES))
-    single = wait_until(lambda: counted(prov.groups[1].services[0]), 120, what="single process counted")
+    single = wait_until(lambda: counted(prov.groups[1].procs[0]), 120, what="single process counted")
     assert single["shard"] is None
     reference = {s["id"]: {z["id"]: z["last_count"] for z in s["zones"]} for s in single["sites"]}
     assert len(reference) == SITES
     for n in (2, 3):
         seen: list[str] = []
         merged: dict[str, dict[str, int]] = {}
-        for i, svc in enumerate(prov.groups[n].services):
+        for i, svc in enumerate(prov.groups[n].procs):
             status = wait_until(lambda svc=svc: counted(svc), 120, what=f"shard {i}/{n} counted")
             ids = [s["id"] for s in status["sites"]]
             assert status["shard"] == {"index": i, "count": n, "sites": sorted(ids)}
@@ -168,10 +168,10 @@ def test_killed_shard_delivers_its_outbox_after_restart(prov: Province) -> None:
     """Group 2's receiver was down from the start: its firing notifications wait in each shard's outbox."""
     group, rx = prov.groups[2], prov.receivers[2]
     waiting: dict[int, set[str]] = {}
-    for i, svc in enumerate(group.services):
+    for i, svc in enumerate(group.procs):
         busy_here = {s["id"] for s in svc.status()["sites"]} & BUSY
 
-        def pending(svc: ServiceProcess = svc, busy: set[str] = busy_here) -> set[str] | None:
+        def pending(svc: MonitorProcess = svc, busy: set[str] = busy_here) -> set[str] | None:
             recent = svc.get("/api/v1/alerts").json()["recent"]
             firing = {n["key"] for n in recent if n["status"] == "firing" and n["site"] in busy}
             return firing if len(firing) >= len(busy) else None
@@ -179,7 +179,7 @@ def test_killed_shard_delivers_its_outbox_after_restart(prov: Province) -> None:
         waiting[i] = wait_until(pending, 120, what=f"shard {i}/2's firing notifications in its outbox") \
             if busy_here else set()
     assert sum(len(k) for k in waiting.values()) >= len(BUSY)
-    victim = group.services[0]
+    victim = group.procs[0]
     assert victim.stop(signal.SIGKILL) == -signal.SIGKILL
     rx.start()  # the receiver comes up while shard 0 is dead
     victim.start(ready_timeout=240)

@@ -21,7 +21,7 @@ from monitor.detect.base import Detector
 from monitor.detect.models import MODELS_DIR
 from monitor.detect.triton_backend import decode_response, metadata_from_config, split_model_url
 from tests.support.paths import CLASSROOM, REPO
-from tests.support.service import free_port, wait_until
+from tests.support.process import free_port, wait_until
 
 TRITON_VENV = Path(os.environ.get("ONESTOP_TRITON_VENV", REPO / ".venv-triton"))
 REQUIREMENTS = REPO / "requirements" / "triton-test.txt"

@@ -11,8 +11,8 @@ import pytest
 
 from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.paths import ONE_BY_ONE
+from tests.support.process import MonitorProcess, metric_value, wait_until
 from tests.support.room import room_site
-from tests.support.service import ServiceProcess, metric_value, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def test_rtsp_camera_live_loss_and_recovery(clip, tmp_path):
     password = "pw-" + secrets.token_hex(6)
     with RtspServer(clip, name="hall-1", user="viewer", password=password) as rtsp:
         rtsp.start()
-        svc = ServiceProcess(room_config(rtsp.url), tmp_path).start()
+        svc = MonitorProcess(room_config(rtsp.url), tmp_path).start()
         try:
             labels = {"site": "room", "camera": "hall-1", "zone": "table-front"}
             # Live: the person at the table is counted; nobody on the left floor; nobody behind the desk.

@@ -25,8 +25,8 @@ import pytest
 
 from benchmarks.rtsp_server import RtspServer, gstreamer_problem
 from tests.support.paths import ONE_BY_ONE
+from tests.support.process import MonitorProcess, wait_until
 from tests.support.room import ROOM_ZONES
-from tests.support.service import ServiceProcess, wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
@@ -179,7 +179,7 @@ def test_moved_cameras_are_caught_and_a_fixed_one_never(clips: dict[str, Path], 
     indexes = {name: frame_index(clips[name]) for name in MOVES}
     mounts = {name: clips[name] for name in (FIXED, *MOVES)}
     with WebhookReceiver() as rx, RtspServer(clips[FIXED], name=FIXED, mounts=mounts) as rtsp:
-        svc = ServiceProcess(config({m: rtsp.url_for(m) for m in mounts}, rx.url("/hook")), tmp_path).start()
+        svc = MonitorProcess(config({m: rtsp.url_for(m) for m in mounts}, rx.url("/hook")), tmp_path).start()
         try:
             # The service is the first client of each mount: its first sample, the reference, is as filmed.
             wait_until(lambda: all(c["view"] and c["view"]["moved"] is False for c in svc.get(

@@ -18,7 +18,7 @@ from monitor.metrics import Metrics
 from monitor.pipeline.engine import Engine
 from monitor.pipeline.queue import SampleQueue
 from monitor.sources import CameraSource, Frame, SourceStatus
-from tests.support.service import metric_value
+from tests.support.process import metric_value
 
 CAMERAS = 6
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.config import LoadedConfig
 from monitor.config.reload_plan import plan_reload
 from monitor.metrics import Metrics
@@ -19,7 +19,7 @@ from monitor.pipeline.engine import Engine
 from monitor.pipeline.events import SiteTick, TickFanout
 from monitor.state.sessions import ServiceCompleted
 from tests.pipeline.test_batching import CountingDetector, TaggedSource, engine_config, make_engine
-from tests.support.service import metric_value
+from tests.support.process import metric_value
 
 QUEUE_RULE = {"kind": "long_queue", "zone": "q1", "min_people": 1, "for": 0}
 
@@ -55,7 +55,7 @@ def test_an_every_lane_loses_nothing_its_publisher_waits_for_room() -> None:
 def test_a_stalled_alert_database_holds_up_neither_inference_nor_the_metrics(tmp_path: Path) -> None:
     cfg = engine_config(tmp_path, 8, cameras=2, alerts={"rules": [QUEUE_RULE]})
     metrics = Metrics()
-    alerts = AlertService(cfg.sites, cfg.service.state_dir, metrics)
+    alerts = Alerting(cfg.sites, cfg.service.state_dir, metrics)
     det = CountingDetector(max_batch=8)
     engine = Engine(LoadedConfig(cfg, None), {"person": det}, metrics, alerts=alerts, source_factory=TaggedSource)
     notified: list[SiteTick] = []

@@ -24,7 +24,7 @@ import yaml
 from benchmarks.rtsp_server import RtspServer
 from tests.support.http_camera import HttpCamera
 from tests.support.paths import ONE_BY_ONE, REPO
-from tests.support.service import ServiceProcess, metric_value
+from tests.support.process import MonitorProcess, metric_value
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -116,7 +116,7 @@ def new_secret() -> str:
 class Client:
     """HTTP access to the running service with the world's credentials; keeps every body for the leak check."""
 
-    def __init__(self, svc: ServiceProcess, world: World) -> None:
+    def __init__(self, svc: MonitorProcess, world: World) -> None:
         self.svc, self.world = svc, world
 
     def request(self, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
@@ -144,7 +144,7 @@ class Client:
         return out
 
 
-def log_records(svc: ServiceProcess) -> list[dict[str, Any]]:
+def log_records(svc: MonitorProcess) -> list[dict[str, Any]]:
     """Return the service's JSON log lines (non-JSON lines would be a bug: kept as {'raw': line})."""
     out = []
     for line in svc.log_path.read_text(errors="replace").splitlines():

@@ -18,7 +18,7 @@ from monitor.config import SiteConfig
 from monitor.config.service import EvidenceConfig
 from monitor.detect.base import Detector
 from monitor.privacy.evidence import EvidenceStore, cameras_for, evidence_name, expired, saved_at_of, wants_evidence
-from tests.api.live import bus_camera, live_service, site, write_config, zidane_camera
+from tests.api.live import bus_camera, live_monitor, site, write_config, zidane_camera
 
 RULE = {"kind": "long_queue", "zone": "bus-queue", "min_people": 1, "for": 0}
 ON = EvidenceConfig(enabled=True)
@@ -90,7 +90,7 @@ def wait(cond: Any, timeout: float = 60.0) -> Any:
 
 def test_no_picture_is_written_by_default(tmp_path: Path, detectors: dict[str, Detector]) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, None))
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         wait(lambda: [a for a in svc.alerts.active() if a.phase == "firing"])
         time.sleep(1.5)  # a tick after the firing one, where a picture would have been written
     state = tmp_path / "state"
@@ -103,7 +103,7 @@ def test_firing_alert_saves_a_blurred_picture_that_the_purge_job_deletes(
     caplog.set_level(logging.INFO, logger="monitor")
     path = write_config(tmp_path / "config.yaml",
                         config(tmp_path, {"enabled": True, "retention": "3s", "purge_every": "1s"}))
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         saved = wait(lambda: [r for r in caplog.records if r.getMessage() == "evidence picture saved"])
         file = Path(saved[0].path)  # type: ignore[attr-defined]
         assert file.is_relative_to(tmp_path / "state" / "evidence" / "ward-1")

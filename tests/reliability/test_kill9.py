@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.api.live import bus_camera, site
-from tests.support.service import ServiceProcess, metric_value, wait_until
+from tests.support.process import MonitorProcess, metric_value, wait_until
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")]
@@ -53,7 +53,7 @@ def test_kill_minus_9_loses_and_doubles_nothing(tmp_path: Path) -> None:
     with WebhookReceiver() as receiver:
         receiver.hang(0.3)  # slow answers: a delivery is often in flight at the kill
         for n in range(KILLS):
-            svc = ServiceProcess(config(tmp_path, receiver, "1s"), tmp_path).start(ready_timeout=180)
+            svc = MonitorProcess(config(tmp_path, receiver, "1s"), tmp_path).start(ready_timeout=180)
             seen = len(receiver.snapshot())
             wait_until(lambda: len(receiver.snapshot()) > seen, 60, what="a delivery of this run")  # noqa: B023
             delay = rng.uniform(0.2, 5.0)
@@ -64,7 +64,7 @@ def test_kill_minus_9_loses_and_doubles_nothing(tmp_path: Path) -> None:
             print(f"kill {n + 1} after {delay:.2f} s; receiver has {len(receiver.snapshot())} requests")
         receiver.hang(0)
         # The last run repeats nothing new (1 h), so it settles: it re-sends what was left and stops.
-        svc = ServiceProcess(config(tmp_path, receiver, "1h"), tmp_path).start(ready_timeout=180)
+        svc = MonitorProcess(config(tmp_path, receiver, "1h"), tmp_path).start(ready_timeout=180)
         try:
             wait_until(lambda: metric_value(svc.metrics(), "onestop_webhook_queue_depth") == 0, 60,
                        what="outbox drained")

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.detect.base import Detector
-from tests.api.live import Live, bus_camera, live_service, site, write_config, zidane_camera
+from tests.api.live import Live, bus_camera, live_monitor, site, write_config, zidane_camera
 from tests.support.paths import REPO
-from tests.support.service import metric_value
+from tests.support.process import metric_value
 from tests.support.webhook_receiver import WebhookReceiver
 
 QUEUE_RULE = {"kind": "long_queue", "zone": "bus-queue", "min_people": 1, "for": 0, "clear_after": "1h"}
@@ -47,7 +47,7 @@ def test_reload_adds_removes_and_changes_cameras_keeping_the_rest(tmp_path: Path
                                                                  receiver: WebhookReceiver) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver,
                                                          [bus_camera(), zidane_camera(), bus_camera("gone")]))
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         client = TestClient(svc.app)
         wait(lambda: all(sampled(svc, c) >= 1 for c in ("bus", "zidane", "gone")), what="every camera sampled")
         wait(lambda: [a for a in svc.alerts.active() if a.phase == "firing"], what="the queue alert firing")
@@ -101,11 +101,11 @@ def test_reload_adds_removes_and_changes_cameras_keeping_the_rest(tmp_path: Path
 def test_source_settings_restart_only_that_camera(tmp_path: Path, detectors: dict[str, Detector],
                                                   receiver: WebhookReceiver) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver, [bus_camera(), zidane_camera()], []))
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         before = {cid: svc.engine.states.cameras[cid].source for cid in ("bus", "zidane")}
         bus = bus_camera(sample_every="2s")
         write_config(path, config(tmp_path, receiver, [bus, zidane_camera()], []))
-        result = svc.services.reload()
+        result = svc.parts.reload()
         assert result.applied and result.plan.cameras_restarted == ("bus",)
         assert svc.engine.states.cameras["bus"].source is not before["bus"] and not before["bus"].running
         assert svc.engine.states.cameras["bus"].source.running
@@ -116,9 +116,9 @@ def test_source_settings_restart_only_that_camera(tmp_path: Path, detectors: dic
 def test_invalid_config_is_refused_with_check_config_errors(tmp_path: Path, detectors: dict[str, Detector],
                                                             receiver: WebhookReceiver) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver, [bus_camera()]))
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         client = TestClient(svc.app)
-        running = svc.services.config
+        running = svc.parts.config
         bad = config(tmp_path, receiver, [bus_camera()])
         bad["sites"][0]["cameras"][0]["zones"][1]["counter"] = "desk-9"
         bad["sites"][0]["cameras"][0]["zones"][0]["polygon"] = [[0, 0], [1, 1], [1, 0], [0, 1]]
@@ -132,7 +132,7 @@ def test_invalid_config_is_refused_with_check_config_errors(tmp_path: Path, dete
         assert any("unknown counter 'desk-9'" in e for e in r.json()["errors"])
         assert any("self-intersecting" in e for e in r.json()["errors"])
         # The running config keeps going.
-        assert svc.services.config is running and svc.engine.loaded is running
+        assert svc.parts.config is running and svc.engine.loaded is running
         n = sampled(svc, "bus")
         wait(lambda: sampled(svc, "bus") > n, what="sampling goes on")
         path.write_text("sites: [", encoding="utf-8")
@@ -143,16 +143,16 @@ def test_invalid_config_is_refused_with_check_config_errors(tmp_path: Path, dete
 def test_detector_changes_are_reported_as_needing_a_restart(tmp_path: Path, detectors: dict[str, Detector],
                                                             receiver: WebhookReceiver) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver, [bus_camera()]))
-    with live_service(path, detectors, start=False) as svc:
+    with live_monitor(path, detectors, start=False) as svc:
         write_config(path, config(tmp_path, receiver, [bus_camera()], detector={"conf": 0.5, "max_batch": 2}))
-        result = svc.services.reload()
+        result = svc.parts.reload()
         assert result.applied and svc.engine.worker.max_batch == 2  # applied live
         assert result.plan.restart_required == (
             "detector.conf changed: the running model keeps its settings until the service restarts",)
         heads = bus_camera()
         heads["zones"][0]["count_mode"] = "head"
         write_config(path, config(tmp_path, receiver, [heads], detector={"head_model": "heads.pt"}))
-        result = svc.services.reload()
+        result = svc.parts.reload()
         assert not result.applied and "needs the head detector" in result.errors[0]
         assert svc.engine.loaded.config.detector.conf == 0.5
 
@@ -161,7 +161,7 @@ def test_detector_changes_are_reported_as_needing_a_restart(tmp_path: Path, dete
 def test_site_level_changes_rebuild_its_state_but_not_its_cameras(tmp_path: Path, detectors: dict[str, Detector],
                                                                   receiver: WebhookReceiver, change: str) -> None:
     path = write_config(tmp_path / "config.yaml", config(tmp_path, receiver, [bus_camera()], []))
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         source, tracker = svc.engine.states.cameras["bus"].source, svc.engine.states.sites["ward-1"].tracker
         new = config(tmp_path, receiver, [bus_camera()], [])
         if change == "hours":
@@ -169,7 +169,7 @@ def test_site_level_changes_rebuild_its_state_but_not_its_cameras(tmp_path: Path
         else:
             new["smoothing"] = {"window": 3}
         write_config(path, new)
-        result = svc.services.reload()
+        result = svc.parts.reload()
         assert result.applied and result.plan.sites_rebuilt == ("ward-1",)
         assert svc.engine.states.sites["ward-1"].tracker is not tracker
         assert svc.engine.states.cameras["bus"].source is source

@@ -38,7 +38,7 @@ from tests.reliability.harness import (
 )
 from tests.support.http_camera import HttpCamera
 from tests.support.paths import ONE_BY_ONE
-from tests.support.service import ServiceProcess, wait_until
+from tests.support.process import MonitorProcess, wait_until
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
@@ -73,8 +73,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="module")
-def service(world: World) -> Iterator[tuple[ServiceProcess, Client]]:
-    svc = ServiceProcess(world.config(), world.tmp, env=world.env())
+def service(world: World) -> Iterator[tuple[MonitorProcess, Client]]:
+    svc = MonitorProcess(world.config(), world.tmp, env=world.env())
     svc.start(ready_timeout=180)
     try:
         yield svc, Client(svc, world)
@@ -167,7 +167,7 @@ def more_reconnects(c: Client, w: World, camera: str) -> None:
 
 
 def test_every_fault_is_seen_counted_logged_and_recovered(world: World,
-                                                          service: tuple[ServiceProcess, Client]) -> None:
+                                                          service: tuple[MonitorProcess, Client]) -> None:
     svc, c = service
     proc = psutil.Process(svc.proc.pid)  # type: ignore[union-attr]
     wait_until(lambda: all(up(c, cam) for cam in CAMERAS[:3]), 90, what="cameras up")
@@ -214,7 +214,7 @@ def test_every_fault_is_seen_counted_logged_and_recovered(world: World,
     assert all("***@" in m for m in warnings if m.startswith("camera ") and "rtsp://" in m)
 
 
-def test_no_alert_notification_lost_or_doubled(world: World, service: tuple[ServiceProcess, Client]) -> None:
+def test_no_alert_notification_lost_or_doubled(world: World, service: tuple[MonitorProcess, Client]) -> None:
     svc, c = service
     def settled() -> Any:
         active = c.request("GET", "/api/v1/alerts", world.api_token).json()["active"]
@@ -237,7 +237,7 @@ def test_no_alert_notification_lost_or_doubled(world: World, service: tuple[Serv
         assert fired >= 1 and fired == resolved, (cam, fired, resolved)
 
 
-def test_access_control_on_the_real_service(world: World, service: tuple[ServiceProcess, Client]) -> None:
+def test_access_control_on_the_real_service(world: World, service: tuple[MonitorProcess, Client]) -> None:
     svc, c = service
     assert c.request("GET", "/healthz").status_code == 200
     assert c.request("GET", "/api/v1/status").status_code == 401
@@ -260,7 +260,7 @@ def test_access_control_on_the_real_service(world: World, service: tuple[Service
         assert r.status_code == 422 and world.secret not in r.text, r.text
 
 
-def test_sighup_and_api_reload_on_the_real_service(world: World, service: tuple[ServiceProcess, Client]) -> None:
+def test_sighup_and_api_reload_on_the_real_service(world: World, service: tuple[MonitorProcess, Client]) -> None:
     svc, c = service
     keep = {cam: c.value("onestop_camera_reconnects_total", camera=cam) for cam in ("proxied", "flappy")}
     started = Counter(r["msg"].split(":")[0] for r in log_records(svc) if "receiving frames" in r.get("msg", ""))
@@ -297,7 +297,7 @@ def test_sighup_and_api_reload_on_the_real_service(world: World, service: tuple[
     world.responses += [refused.stdout, refused.stderr]
 
 
-def test_the_secret_never_leaves_the_service(world: World, service: tuple[ServiceProcess, Client]) -> None:
+def test_the_secret_never_leaves_the_service(world: World, service: tuple[MonitorProcess, Client]) -> None:
     svc, c = service
     for path in ("/openapi.json", "/docs", "/api/v1/status", "/api/v1/cameras", "/api/v1/alerts?limit=1000",
                  "/api/v1/cameras/nope/snapshot.jpg", "/readyz"):

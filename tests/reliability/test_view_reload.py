@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.detect.base import Detector
-from tests.api.live import Live, live_service, site, write_config
+from tests.api.live import Live, live_monitor, site, write_config
 from tests.support.paths import ONE_BY_ONE
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -80,7 +80,7 @@ def test_moved_by_reload_rearmed_by_new_zones_and_kept_over_a_restart(
         pictures: tuple[Path, Path]) -> None:
     original, shifted = pictures
     path = write(tmp_path, original, receiver.url())
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         first = wait(lambda: (c := camera(svc))["view"] and c["view"]["moved"] is False and c, what="a reference")
         reference_at = first["view"]["reference_at"]
         wait(lambda: floor(svc) == 1, what="the person at the table counted")
@@ -88,7 +88,7 @@ def test_moved_by_reload_rearmed_by_new_zones_and_kept_over_a_restart(
 
         # The camera is bumped: same zones, another view. Zones unknown, alert fired, reference unchanged.
         write(tmp_path, shifted, receiver.url())
-        assert svc.services.reload().applied
+        assert svc.parts.reload().applied
         moved = wait(lambda: (c := camera(svc))["view"] and c["view"]["moved"] and c, what="the move seen")
         assert moved["view"]["shift_ratio"] == pytest.approx(0.06 * 768 / np.hypot(768, 432), abs=0.006)
         assert moved["view"]["reference_at"] == reference_at
@@ -101,7 +101,7 @@ def test_moved_by_reload_rearmed_by_new_zones_and_kept_over_a_restart(
         # The zones are saved again for the view as it is now: a new reference, zones known, the alert resolves.
         nudged = {**ZONE, "polygon": [[0.4, 0.55], [0.9, 0.55], [0.9, 1], [0.4, 1]]}
         write(tmp_path, shifted, receiver.url(), nudged)
-        assert svc.services.reload().applied
+        assert svc.parts.reload().applied
         rearmed = wait(lambda: (c := camera(svc))["view"] and c["view"]["moved"] is False and c, what="re-armed")
         assert rearmed["view"]["reference_at"] > reference_at
         wait(lambda: floor(svc) == 1, what="the zone known again")
@@ -110,7 +110,7 @@ def test_moved_by_reload_rearmed_by_new_zones_and_kept_over_a_restart(
 
     # A restart with the camera back at its first view: the reference of the new zones is the shifted view.
     write(tmp_path, original, receiver.url(), nudged)
-    with live_service(path, detectors) as svc:
+    with live_monitor(path, detectors) as svc:
         again = wait(lambda: (c := camera(svc))["view"] and c["view"]["moved"] is not None and c,
                      what="the first check after the restart")
         assert again["view"]["moved"] is True and again["view"]["reference_at"] == rearmed["view"]["reference_at"]

@@ -15,12 +15,12 @@ import time
 
 import uvicorn
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 from monitor.api.app import create_app
-from monitor.api.deps import Services
+from monitor.api.deps import AppParts
 from monitor.config import load_config
 from monitor.metrics import Metrics
-from monitor.reports.service import ReportService
+from monitor.reports.reporting import Reporting
 from tests.support.driver import finish, started
 
 
@@ -35,14 +35,14 @@ def main() -> int:
     args = p.parse_args()
     loaded = load_config(args.config)
     metrics = Metrics()
-    alerts = AlertService(loaded.config.sites, loaded.config.service.state_dir, metrics)
-    reports = ReportService(loaded, metrics, clock=lambda: args.now)
+    alerts = Alerting(loaded.config.sites, loaded.config.service.state_dir, metrics)
+    reports = Reporting(loaded, metrics, clock=lambda: args.now)
     reports.attach(None, alerts)
     assert reports.scheduler is not None
     started(alerts)
     print("queued", *reports.scheduler.run_due(), flush=True)
     if args.serve:
-        app = create_app(Services(config=loaded, metrics=metrics, engine=None, alerts=alerts,
+        app = create_app(AppParts(config=loaded, metrics=metrics, engine=None, alerts=alerts,
                                   reports=reports))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.serve, log_config=None,
                                                access_log=False, lifespan="off"))

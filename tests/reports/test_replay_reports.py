@@ -250,15 +250,15 @@ def test_the_api_serves_the_same_report_to_viewers(replays: dict[str, Any], json
     from fastapi.testclient import TestClient
 
     from monitor.api.app import create_app
-    from monitor.api.deps import Services
+    from monitor.api.deps import AppParts
     from monitor.config import load_config
     from monitor.metrics import Metrics
-    from monitor.reports.service import ReportService
+    from monitor.reports.reporting import Reporting
 
     loaded = load_config(replays["config"])
     metrics = Metrics()
-    reports = ReportService(loaded, metrics)
-    client = TestClient(create_app(Services(config=loaded, metrics=metrics, engine=None,
+    reports = Reporting(loaded, metrics)
+    client = TestClient(create_app(AppParts(config=loaded, metrics=metrics, engine=None,
                                             reports=reports)))
     r = client.get("/api/v1/reports", params={"from": "2026-11-23", "to": MONDAY, "by": "day"})
     assert r.status_code == 200

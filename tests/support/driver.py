@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 
-from monitor.alerts.service import AlertService
+from monitor.alerts.alerting import Alerting
 
 
-def started(alerts: AlertService) -> None:
+def started(alerts: Alerting) -> None:
     """Print ``started recovered=<n>``: the outbox rows a previous, killed process left in flight."""
     print(f"started recovered={alerts.outbox.recovered}", flush=True)
 
 
-def finish(alerts: AlertService, flush_s: float, hold: bool) -> int:
+def finish(alerts: Alerting, flush_s: float, hold: bool) -> int:
     """Deliver for up to flush_s (printing ``flushed <bool>``), then hold until killed, or close; return 0."""
     if flush_s:
         print(f"flushed {alerts.flush(flush_s)}", flush=True)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ...config.reload_plan import ReloadResult
 from ..auth import Principal, require
-from ..deps import Services, get_services
+from ..deps import AppParts, get_parts
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 access_log = logging.getLogger("monitor.access")
@@ -55,12 +55,12 @@ def reload_out(result: ReloadResult) -> ReloadOut:
              responses={400: {"model": ReloadOut, "description": "The new config is invalid; the running one "
                                                                  "is kept."},
                         503: {"description": "This process cannot reload (no config file)."}})
-def post_reload(services: Annotated[Services, Depends(get_services)],
+def post_reload(parts: Annotated[AppParts, Depends(get_parts)],
                 who: Annotated[Principal, Depends(require("admin"))]) -> ReloadOut | JSONResponse:
     """Re-read the config file and apply it: cameras, zones and rules added, removed or changed."""
-    if services.reload is None:
+    if parts.reload is None:
         raise HTTPException(503, "reload is not available in this process")
-    result = services.reload()
+    result = parts.reload()
     access_log.info("reload", extra={"event": "reload", "who": who.name, "applied": result.applied})
     out = reload_out(result)
     if not result.applied:

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...alerts.alerting import Alerting, RecentNotification, UnknownTarget
 from ...alerts.notification import Notification
-from ...alerts.rules import ActiveAlert
-from ...alerts.service import AlertService, RecentNotification, UnknownTarget
+from ...alerts.rule_state import ActiveAlert
 from ..auth import Principal, require
-from ..deps import Services, get_services
+from ..deps import AppParts, get_parts
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -92,10 +92,10 @@ class AlertTestOut(BaseModel):
     queued: bool
 
 
-def _alerts(services: Services) -> AlertService:
-    if services.alerts is None:
+def _alerts(parts: AppParts) -> Alerting:
+    if parts.alerts is None:
         raise HTTPException(503, "alerting is not running in this process")
-    alerts: AlertService = services.alerts
+    alerts: Alerting = parts.alerts
     return alerts
 
 
@@ -129,7 +129,7 @@ def active_out(a: ActiveAlert, tz: str) -> ActiveAlertOut:
                           last_notified=_time(a.last_notified, tz), notified=a.notified, values=a.values)
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+PartsDep = Annotated[AppParts, Depends(get_parts)]
 SiteQ = Annotated[str | None, Query(description="Only this site id")]
 RuleQ = Annotated[str | None, Query(description="Only this rule id, e.g. 'long_queue:waiting'")]
 StatusQ = Annotated[StatusFilter | None, Query(description="Only recent notifications of this status")]
@@ -137,11 +137,11 @@ LimitQ = Annotated[int, Query(ge=1, le=1000, description="How many recent notifi
 
 
 @router.get("/alerts", response_model=AlertsOut, summary="Active alerts and recent notifications")
-def get_alerts(services: ServicesDep, _: Annotated[Principal, Depends(require("viewer"))],
+def get_alerts(parts: PartsDep, _: Annotated[Principal, Depends(require("viewer"))],
                site: SiteQ = None, rule: RuleQ = None, status: StatusQ = None,
                limit: LimitQ = 100) -> AlertsOut:
     """Return pending/firing alerts and the latest notifications with their delivery state."""
-    alerts = _alerts(services)
+    alerts = _alerts(parts)
     sites = alerts.sites()
     if site is not None and site not in sites:
         raise HTTPException(404, f"unknown site {site!r}; sites: {sorted(sites) or 'none'}")
@@ -153,10 +153,10 @@ def get_alerts(services: ServicesDep, _: Annotated[Principal, Depends(require("v
 
 @router.post("/alerts/test", response_model=AlertTestOut, status_code=202,
              summary="Queue a test notification to one webhook target (admin)")
-def post_alert_test(body: AlertTestIn, services: ServicesDep,
+def post_alert_test(body: AlertTestIn, parts: PartsDep,
                     _: Annotated[Principal, Depends(require("admin"))]) -> AlertTestOut:
     """Queue a test notification; it is delivered (and retried) like any other through the outbox."""
-    alerts = _alerts(services)
+    alerts = _alerts(parts)
     try:
         key = alerts.send_test(body.site, body.target)
     except UnknownTarget as exc:

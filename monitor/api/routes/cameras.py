@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from ...annotate import annotate, blur_regions, encode_jpeg
 from ..auth import Principal, require
-from ..deps import Services, get_services, pipeline
+from ..deps import AppParts, get_parts, pipeline
 from ..schemas import CameraOut
 from .samples import FrameQ, TimeQ, camera_sample, resolve_sample
 from .status import camera_out
@@ -21,13 +21,13 @@ access_log = logging.getLogger("monitor.access")
 
 
 @router.get("", response_model=list[CameraOut], summary="Every camera with its health (no URLs)")
-def list_cameras(services: Services = Depends(get_services),
+def list_cameras(parts: AppParts = Depends(get_parts),
                  _: Principal = Depends(require("viewer"))) -> list[CameraOut]:
     """Return each camera's health."""
     out = []
     now = time.time()
-    sites = {s.id: s for s in services.config.config.sites}
-    for snap in pipeline(services).snapshots():
+    sites = {s.id: s for s in parts.config.config.sites}
+    for snap in pipeline(parts).snapshots():
         site = sites.get(snap.site)
         if site is None:
             continue
@@ -45,13 +45,13 @@ def snapshot(camera_id: str, raw: bool = Query(False, description="Unblurred (ad
              annotated: bool = Query(True, description="Zones and boxes drawn in; false: the (blurred) picture "
                                                        "alone, for drawing over it in the browser"),
              t: TimeQ = None, frame: FrameQ = None,
-             services: Services = Depends(get_services),
+             parts: AppParts = Depends(get_parts),
              who: Principal = Depends(require("viewer"))) -> Response:
     """Return the camera's last analysed frame with zones and boxes; persons blurred unless raw is allowed."""
-    cam = camera_sample(services, camera_id)
-    if raw and not (services.config.config.service.allow_raw_snapshots and who.role == "admin"):
+    cam = camera_sample(parts, camera_id)
+    if raw and not (parts.config.config.service.allow_raw_snapshots and who.role == "admin"):
         raise HTTPException(403, "raw snapshots need the admin role and service.allow_raw_snapshots: true")
-    last, _ = resolve_sample(services, cam, t, frame)
+    last, _ = resolve_sample(parts, cam, t, frame)
     if annotated:
         image = annotate(last.frame.image, last.detections.values(), cam.camera.zones, last.counts, blur=not raw)
     else:

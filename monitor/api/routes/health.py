@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..auth import metrics_access
-from ..deps import Services, get_services
+from ..deps import AppParts, get_parts
 
 router = APIRouter(tags=["health"])
 
@@ -20,9 +20,9 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Readiness: model loaded, config valid, engine running",
             responses={503: {"description": "not ready"}})
-def readyz(services: Services = Depends(get_services)) -> JSONResponse:
+def readyz(parts: AppParts = Depends(get_parts)) -> JSONResponse:
     """Return 200 when the model is loaded and the engine runs, else 503 with the reason."""
-    ready = services.engine.ready() if services.engine is not None else None
+    ready = parts.engine.ready() if parts.engine is not None else None
     checks = {
         "config": True,
         "model": ready is not None and ready.model,
@@ -35,6 +35,6 @@ def readyz(services: Services = Depends(get_services)) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
             dependencies=[Depends(metrics_access)],
             responses={401: {"description": "service.metrics_auth is set and the basic auth is missing or wrong"}})
-def metrics(services: Services = Depends(get_services)) -> Response:
+def metrics(parts: AppParts = Depends(get_parts)) -> Response:
     """Return every metric in the Prometheus text format."""
-    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(parts.metrics.registry), media_type=CONTENT_TYPE_LATEST)

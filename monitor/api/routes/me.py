@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ..auth import Principal, require
-from ..deps import Services, get_services
+from ..deps import AppParts, get_parts
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
@@ -22,7 +22,7 @@ class MeOut(BaseModel):
 
 
 @router.get("/me", response_model=MeOut, summary="Who this token is")
-def get_me(services: Annotated[Services, Depends(get_services)],
+def get_me(parts: Annotated[AppParts, Depends(get_parts)],
            who: Annotated[Principal, Depends(require("viewer"))]) -> MeOut:
     """Return the token's name and role."""
-    return MeOut(name=who.name, role=who.role, auth=services.config.config.service.auth_enabled())
+    return MeOut(name=who.name, role=who.role, auth=parts.config.config.service.auth_enabled())

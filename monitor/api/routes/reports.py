@@ -13,10 +13,10 @@ from ...reports.fields import COLUMNS, Column, Level
 from ...reports.figures import ReportRequest
 from ...reports.files import LinkError
 from ...reports.periods import MAX_DAYS
-from ...reports.service import ReportService
+from ...reports.reporting import Reporting
 from ...reports.writers import MEDIA_TYPES, render
 from ..auth import Principal, require
-from ..deps import ErrorOut, Services, get_services
+from ..deps import AppParts, ErrorOut, get_parts
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -106,12 +106,12 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorOut, "description": "Reports are not running in this process."},
 }
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+PartsDep = Annotated[AppParts, Depends(get_parts)]
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
-def _reports(services: Services) -> ReportService:
-    reports = services.reports
+def _reports(parts: AppParts) -> Reporting:
+    reports = parts.reports
     if reports is None:
         raise HTTPException(503, "reports are not running in this process")
     return reports
@@ -119,7 +119,7 @@ def _reports(services: Services) -> ReportService:
 
 @router.get("/reports", response_model=ReportOut, response_model_by_alias=True, responses=REPORT_RESPONSES,
             summary="Office-hour figures per counter, queue zone, ward and province, and the ward ranking")
-def get_report(services: ServicesDep, _: Annotated[Principal, Depends(require("viewer"))],
+def get_report(parts: PartsDep, _: Annotated[Principal, Depends(require("viewer"))],
                from_: Annotated[dt.date, Query(alias="from", description="First local date (YYYY-MM-DD)")],
                to: Annotated[dt.date, Query(description="Last local date, inclusive")],
                by: Annotated[Literal["day", "week", "month", "range"], Query(
@@ -132,7 +132,7 @@ def get_report(services: ServicesDep, _: Annotated[Principal, Depends(require("v
                    description="The table a CSV holds")] = "site",
                lang: Annotated[Literal["vi", "en"], Query(description="Headers of CSV/XLSX")] = "vi") -> Any:
     """Return the report; JSON rows are ready to chart (one list per level, keys documented in ReportOut)."""
-    reports = _reports(services)
+    reports = _reports(parts)
     # Not expressible in OpenAPI, so not a 422: there is simply no such report.
     if to < from_:
         raise HTTPException(404, "'to' is before 'from'")
@@ -155,13 +155,13 @@ def get_report(services: ServicesDep, _: Annotated[Principal, Depends(require("v
 
 @router.get("/reports/files/{name}", responses=FILE_RESPONSES, response_class=FileResponse,
             summary="Download a scheduled report file through its signed, expiring link (no token needed)")
-def get_report_file(services: ServicesDep,
+def get_report_file(parts: PartsDep,
                     name: Annotated[str, Path(max_length=160, description="File name from the link")],
                     expires: Annotated[int, Query(ge=0, le=2**40, description="Unix time the link expires")],
                     sig: Annotated[str, Query(max_length=128, description="Hex HMAC-SHA256 of name and expiry")]
                     ) -> FileResponse:
     """Serve the file when the signature matches and the link has not expired; the link is the credential."""
-    reports = _reports(services)
+    reports = _reports(parts)
     try:
         path = reports.files.open_signed(name, expires, sig)
     except LinkError as exc:

@@ -14,7 +14,7 @@ from ...pipeline.readonly import CameraSample, LastSample
 from ...sources.factory import guess_type
 from ...zones import ANCHORS, anchor_points, zone_masks
 from ..auth import Principal, require
-from ..deps import Services, get_services, pipeline
+from ..deps import AppParts, get_parts, pipeline
 
 router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
 
@@ -84,15 +84,15 @@ def zone_out(z: ZoneConfig) -> SampleZoneOut:
                          anchor=z.resolved_anchor(), count_mode=z.count_mode, name=z.name)
 
 
-def camera_sample(services: Services, camera_id: str) -> CameraSample:
+def camera_sample(parts: AppParts, camera_id: str) -> CameraSample:
     """Return the running camera with its last sample, or raise 404."""
-    cam = pipeline(services).camera(camera_id)
+    cam = pipeline(parts).camera(camera_id)
     if cam is None:
         raise HTTPException(404, f"unknown camera {camera_id!r}")
     return cam
 
 
-def resolve_sample(services: Services, cam: CameraSample, t: float | None,
+def resolve_sample(parts: AppParts, cam: CameraSample, t: float | None,
                    frame: float | None) -> tuple[LastSample, float | None]:
     """Return a file camera's picture at video time t, a kept frame by timestamp, else the last sample.
 
@@ -101,9 +101,9 @@ def resolve_sample(services: Services, cam: CameraSample, t: float | None,
     if t is not None:
         if source_kind(cam.camera) != "file":
             raise HTTPException(400, "t (a video time) is only for cameras that read a video file")
-        return services.stills.at_time(pipeline(services), cam, t)
+        return parts.stills.at_time(pipeline(parts), cam, t)
     if frame is not None:
-        return services.stills.by_ts(cam, frame)
+        return parts.stills.by_ts(cam, frame)
     if cam.last is None:
         raise HTTPException(404, "no frame sampled yet")
     return cam.last, None
@@ -119,16 +119,16 @@ FrameQ = Annotated[float | None, Query(ge=0, description="A frame by its timesta
 @router.get("/{camera_id}/sample", response_model=SampleOut, summary="Detections of the camera's last frame",
             responses={400: {"description": "t given for a camera that is not a file"},
                        404: {"description": "unknown camera or no frame yet"}})
-def get_sample(camera_id: CameraId, services: Annotated[Services, Depends(get_services)],
+def get_sample(camera_id: CameraId, parts: Annotated[AppParts, Depends(get_parts)],
                _: Annotated[Principal, Depends(require("viewer"))], t: TimeQ = None) -> SampleOut:
     """Return each detection of the last analysed frame with its anchor points and the zones counting it.
 
     Ask for the picture of the same frame with `snapshot.jpg?frame=<ts>` (kept a little while in memory).
     """
-    cam = camera_sample(services, camera_id)
-    last, duration = resolve_sample(services, cam, t, None)
+    cam = camera_sample(parts, camera_id)
+    last, duration = resolve_sample(parts, cam, t, None)
     if t is None:
-        services.stills.remember(cam, last)
+        parts.stills.remember(cam, last)
     return sample_out(cam, last, duration, cam.camera.zones)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from ...state.model import SiteSnapshot, ViewReading
 from ..auth import Principal, require
-from ..deps import Services, get_services, pipeline
+from ..deps import AppParts, get_parts, pipeline
 from ..schemas import CameraOut, CounterOut, ShardOut, SiteOut, StatusOut, ViewOut, ZoneOut
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
@@ -27,9 +27,9 @@ def local_time(at: dt.datetime | float, timezone: str) -> dt.datetime:
     return when.replace(microsecond=when.microsecond // 1000 * 1000)
 
 
-def site_out(services: Services, snap: SiteSnapshot) -> SiteOut:
+def site_out(parts: AppParts, snap: SiteSnapshot) -> SiteOut:
     """Build the response model of one site snapshot."""
-    site = next(s for s in services.config.config.sites if s.id == snap.site)
+    site = next(s for s in parts.config.config.sites if s.id == snap.site)
     now = snap.at.timestamp()
     zones = [ZoneOut(id=z.zone, camera=z.camera, kind=z.kind, counter=z.counter, value=z.value, last_count=z.raw,
                      age_s=seconds(z.age_s), stale=z.value is None, estimated_wait_s=seconds(z.estimated_wait_s))
@@ -69,11 +69,11 @@ def view_out(view: ViewReading | None) -> ViewOut | None:
 
 @router.get("/status", response_model=StatusOut, summary="State of every site, counter, zone and camera")
 def get_status(site: str | None = Query(None, description="Only this site id"),
-               services: Services = Depends(get_services),
+               parts: AppParts = Depends(get_parts),
                _: Principal = Depends(require("viewer"))) -> StatusOut:
     """Return the latest state; zone values are null while their camera is stale."""
-    snaps = pipeline(services).snapshots()
-    shard = services.shard
+    snaps = pipeline(parts).snapshots()
+    shard = parts.shard
     if site is not None:
         snaps = [s for s in snaps if s.site == site]
         if not snaps:
@@ -83,8 +83,8 @@ def get_status(site: str | None = Query(None, description="Only this site id"),
                 raise HTTPException(404, f"site {site!r} is not run by this process (shard {shard}); if it is in "
                                          f"the config, shard {shard_of(site, shard.count)}/{shard.count} runs it")
             raise HTTPException(404, f"unknown site {site!r}")
-    known = {s.id for s in services.config.config.sites}
+    known = {s.id for s in parts.config.config.sites}
     # During a reload a snapshot may briefly name a site the new config no longer has: leave it out.
-    return StatusOut(sites=[site_out(services, s) for s in snaps if s.site in known],
+    return StatusOut(sites=[site_out(parts, s) for s in snaps if s.site in known],
                      shard=None if shard is None else ShardOut(index=shard.index, count=shard.count,
                                                                sites=sorted(known)))

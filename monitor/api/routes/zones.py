@@ -18,7 +18,7 @@ from ...config.reload_plan import plan_reload
 from ...config.zone_edit import ZoneEditError, file_version, replace_zones, write_atomic, zones_diff
 from ...redact import REDACTOR, redact_url
 from ..auth import Principal, require
-from ..deps import ErrorOut, Services, get_services, pipeline
+from ..deps import AppParts, ErrorOut, get_parts, pipeline
 from .admin import reload_out
 from .samples import CameraId, membership, resolve_sample
 from .zone_models import (
@@ -50,15 +50,15 @@ class _Where:
     display: str
 
 
-def _config_path(services: Services) -> Path:
-    path = services.config.path
+def _config_path(parts: AppParts) -> Path:
+    path = parts.config.path
     if path is None:
         raise HTTPException(503, "this process has no config file to edit")
     return path
 
 
-def _on_disk(services: Services) -> LoadedConfig:
-    path = _config_path(services)
+def _on_disk(parts: AppParts) -> LoadedConfig:
+    path = _config_path(parts)
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -109,9 +109,9 @@ class _Plan:
     old_zones: list[dict[str, Any]]
 
 
-def _plan(services: Services, camera_id: str, zones: list[ZoneIn]) -> _Plan:
+def _plan(parts: AppParts, camera_id: str, zones: list[ZoneIn]) -> _Plan:
     """Write the zones into the file's text in memory and validate the whole config as `check-config` would."""
-    disk = _on_disk(services)
+    disk = _on_disk(parts)
     where, _, cam = _where(disk, camera_id)
     try:
         old = where.file.read_bytes()
@@ -129,23 +129,23 @@ def _plan(services: Services, camera_id: str, zones: list[ZoneIn]) -> _Plan:
     except ConfigError as exc:
         return _Plan(where, old, text, None, [_problem(i, where, source) for i in exc.issues], old_zones)
     problems = [_problem(i, where, source) for i in loaded.warnings]
-    plan = plan_reload(services.config.config, loaded.config, pipeline(services).detector_kinds())
+    plan = plan_reload(parts.config.config, loaded.config, pipeline(parts).detector_kinds())
     problems += [ProblemOut(zone=None, field=None, file=None, line=None, message=e, warning=False, text=e)
                  for e in plan.errors]
     return _Plan(where, old, text, None if plan.errors else loaded, problems, old_zones)
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+PartsDep = Annotated[AppParts, Depends(get_parts)]
 
 
 @router.get("/{camera_id}/zones", response_model=ZonesOut, summary="A camera's zones as its config file has them",
             responses={404: {"model": ErrorOut, "description": "Unknown camera."},
                        409: {"model": ErrorOut, "description": "The config file has errors now."},
                        503: {"model": ErrorOut, "description": "This process has no config file."}})
-def get_zones(camera_id: CameraId, services: ServicesDep,
+def get_zones(camera_id: CameraId, parts: PartsDep,
               _: Annotated[Principal, Depends(require("viewer"))]) -> ZonesOut:
     """Return the zones, the site's counters and the file's version (send it back with PUT)."""
-    disk = _on_disk(services)
+    disk = _on_disk(parts)
     where, site, cam = _where(disk, camera_id)
     try:
         version = file_version(where.file.read_bytes())
@@ -154,7 +154,7 @@ def get_zones(camera_id: CameraId, services: ServicesDep,
     return ZonesOut(camera=cam.id, site=site.id, file=where.display, version=version,
                     zones=[_zone_full(z) for z in cam.zones],
                     counters=[CounterRefOut(id=c.id, name=c.name) for c in site.counters],
-                    detector_kinds=sorted(pipeline(services).detector_kinds()))
+                    detector_kinds=sorted(pipeline(parts).detector_kinds()))
 
 
 @router.post("/{camera_id}/zones/preview", response_model=ZonesPreviewOut,
@@ -164,12 +164,12 @@ def get_zones(camera_id: CameraId, services: ServicesDep,
                         404: {"model": ErrorOut, "description": "Unknown camera."},
                         409: {"model": ErrorOut, "description": "The config file has errors now."},
                         503: {"model": ErrorOut, "description": "This process has no config file."}})
-def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesDep,
+def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, parts: PartsDep,
                   _: Annotated[Principal, Depends(require("viewer"))]) -> ZonesPreviewOut:
     """Return which detections of the current frame each zone would count, and the check-config problems."""
-    plan = _plan(services, camera_id, body.zones)
+    plan = _plan(parts, camera_id, body.zones)
     valid = plan.loaded is not None and not any(not p.warning for p in plan.problems)
-    cam = pipeline(services).camera(camera_id)
+    cam = pipeline(parts).camera(camera_id)
     if cam is None:
         return ZonesPreviewOut(valid=valid, problems=plan.problems)
     usable = []
@@ -181,7 +181,7 @@ def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesD
         except ValidationError:
             continue  # its problems are in the list; it counts nobody until it is valid
     try:
-        last, _d = resolve_sample(services, cam, body.t, body.frame)
+        last, _d = resolve_sample(parts, cam, body.t, body.frame)
     except HTTPException:
         return ZonesPreviewOut(valid=valid, problems=plan.problems)
     dets = membership(last.detections, usable)
@@ -198,11 +198,11 @@ def preview_zones(camera_id: CameraId, body: ZonesPreviewIn, services: ServicesD
                        409: {"model": ErrorOut, "description": "The file changed since it was loaded (or has "
                                                                "errors now): nothing written."},
                        503: {"model": ErrorOut, "description": "The file cannot be written."}})
-def put_zones(camera_id: CameraId, body: ZonesIn, services: ServicesDep,
+def put_zones(camera_id: CameraId, body: ZonesIn, parts: PartsDep,
               who: Annotated[Principal, Depends(require("admin"))]) -> ZonesSavedOut | JSONResponse:
     """Validate like check-config, write the file atomically (previous content in <file>.bak), then reload."""
-    with services.zone_saves:  # a version check and its write never interleave with another save
-        plan = _plan(services, camera_id, body.zones)
+    with parts.zone_saves:  # a version check and its write never interleave with another save
+        plan = _plan(parts, camera_id, body.zones)
         where = plan.where
         if file_version(plan.old_bytes) != body.version:
             raise HTTPException(409, f"{where.display} changed since you loaded it (someone else saved, or it "
@@ -222,7 +222,7 @@ def put_zones(camera_id: CameraId, body: ZonesIn, services: ServicesDep,
         access_log.info("zones_saved", extra={"event": "zones_saved", "who": who.name, "camera": camera_id,
                                               "file": where.display, **diff, "zones": len(body.zones),
                                               "at": dt.datetime.now(dt.UTC).isoformat()})
-        result = services.reload() if services.reload is not None else None
+        result = parts.reload() if parts.reload is not None else None
     return ZonesSavedOut(saved=True, file=where.display, version=file_version(plan.new_text.encode("utf-8")),
                          backup=backup.name, problems=plan.problems, **diff,
                          reload=reload_out(result) if result is not None else None)

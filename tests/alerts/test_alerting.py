@@ -1,4 +1,4 @@
-"""AlertService: state kept across restart and hot reload, metrics, queries, no loss when a write fails."""
+"""Alerting: state kept across restart and hot reload, metrics, queries, no loss when a write fails."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monitor.alerts.service import AlertService, UnknownTarget
+from monitor.alerts.alerting import Alerting, UnknownTarget
 from monitor.metrics import Metrics
 from tests.alerts.helpers import TUESDAY_8AM, make_site, minutes, snap
 from tests.support.webhook_receiver import WebhookReceiver
@@ -20,19 +20,19 @@ def site(rx: WebhookReceiver, rules: list, **kw: Any) -> Any:
     return make_site(rules, [{"id": "supervisors", "url": rx.url()}], retry_initial=0.05, **kw)
 
 
-def feed(svc: AlertService, first: int, last: int, **kw: Any) -> list:
+def feed(svc: Alerting, first: int, last: int, **kw: Any) -> list:
     return [n for m in range(first, last + 1) for n in svc.process(snap(TUESDAY_8AM + minutes(m), **kw))]
 
 
-def firing_gauge(svc: AlertService, rule: str) -> float | None:
+def firing_gauge(svc: Alerting, rule: str) -> float | None:
     return svc.metrics.registry.get_sample_value("onestop_alerts_firing", {"rule": rule, "site": "coc-leu"})
 
 
 def test_restart_keeps_rule_state(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    svc = AlertService([site(receiver, [QUEUE])], tmp_path, Metrics())
+    svc = Alerting([site(receiver, [QUEUE])], tmp_path, Metrics())
     assert [n.status for n in feed(svc, 0, 12, queue=6)] == ["firing"]
     svc.close()
-    again = AlertService([site(receiver, [QUEUE])], tmp_path, Metrics())
+    again = Alerting([site(receiver, [QUEUE])], tmp_path, Metrics())
     assert firing_gauge(again, "long_queue:waiting") == 1
     # Still firing after the restart: no second firing; it resolves normally.
     assert [n.status for n in feed(again, 13, 14, queue=6) + feed(again, 15, 16, queue=0)] == ["resolved"]
@@ -43,7 +43,7 @@ def test_restart_keeps_rule_state(tmp_path: Path, receiver: WebhookReceiver) -> 
 
 def test_hot_reload_keeps_unchanged_rules_and_resolves_changed_ones(tmp_path: Path,
                                                                      receiver: WebhookReceiver) -> None:
-    svc = AlertService([site(receiver, [QUEUE, CAMERA])], tmp_path, Metrics())
+    svc = Alerting([site(receiver, [QUEUE, CAMERA])], tmp_path, Metrics())
     fired = feed(svc, 0, 12, queue=6, camera_up=False)
     assert sorted(n.rule for n in fired) == ["camera_down:hall-1", "long_queue:waiting"]
     svc.update_sites([site(receiver, [QUEUE, {**CAMERA, "for": "10m"}], repeat_every=7200)])
@@ -60,7 +60,7 @@ def test_hot_reload_keeps_unchanged_rules_and_resolves_changed_ones(tmp_path: Pa
 
 
 def test_recent_and_active_queries(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    svc = AlertService([site(receiver, [QUEUE])], tmp_path, Metrics())
+    svc = Alerting([site(receiver, [QUEUE])], tmp_path, Metrics())
     feed(svc, 0, 20, queue=6)
     feed(svc, 21, 22, queue=0)
     feed(svc, 23, 30, queue=6)
@@ -75,7 +75,7 @@ def test_recent_and_active_queries(tmp_path: Path, receiver: WebhookReceiver) ->
 
 
 def test_send_test_unknown_site_or_target(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    svc = AlertService([site(receiver, [])], tmp_path, Metrics())
+    svc = Alerting([site(receiver, [])], tmp_path, Metrics())
     with pytest.raises(UnknownTarget, match="unknown site 'x'"):
         svc.send_test("x", "supervisors")
     with pytest.raises(UnknownTarget, match="no webhook target 'nope'"):
@@ -84,7 +84,7 @@ def test_send_test_unknown_site_or_target(tmp_path: Path, receiver: WebhookRecei
 
 def test_failed_outbox_write_loses_nothing(tmp_path: Path, receiver: WebhookReceiver,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    svc = AlertService([site(receiver, [{**QUEUE, "for": 0}])], tmp_path, Metrics())
+    svc = Alerting([site(receiver, [{**QUEUE, "for": 0}])], tmp_path, Metrics())
     real = svc.outbox.enqueue
     calls = {"n": 0}
 
@@ -97,14 +97,14 @@ def test_failed_outbox_write_loses_nothing(tmp_path: Path, receiver: WebhookRece
     monkeypatch.setattr(svc.outbox, "enqueue", failing_once)
     with pytest.raises(OSError):
         svc.process(snap(TUESDAY_8AM, queue=6))
-    # The engine was rewound: the next snapshot produces the same firing notification again.
+    # The rule book was rewound: the next snapshot produces the same firing notification again.
     (n,) = svc.process(snap(TUESDAY_8AM + minutes(1), queue=6))
     assert n.status == "firing" and n.seq == 0
     assert svc.flush(10) and len(receiver.acked()) == 1
 
 
 def test_unknown_site_snapshot_is_ignored(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    svc = AlertService([site(receiver, [QUEUE])], tmp_path, Metrics())
+    svc = Alerting([site(receiver, [QUEUE])], tmp_path, Metrics())
     other = snap(TUESDAY_8AM, queue=9)
     assert svc.process(type(other)("elsewhere", other.at, True)) == []
 
@@ -136,7 +136,7 @@ def test_issue_example_config_works(tmp_path: Path) -> None:
     from monitor.config import load_config_text
 
     cfg = load_config_text(ISSUE_EXAMPLE, env={"ONESTOP_WEBHOOK_SECRET": "x"}).config
-    svc = AlertService(cfg.sites, tmp_path, Metrics(), env={"ONESTOP_WEBHOOK_SECRET": "x"})
+    svc = Alerting(cfg.sites, tmp_path, Metrics(), env={"ONESTOP_WEBHOOK_SECRET": "x"})
     out = [n for m in range(0, 20)
            for n in svc.process(snap(TUESDAY_8AM + minutes(m), queue=6, staffed=False, session=m * 60.0))]
     assert sorted((n.rule, n.status) for n in out) == [

@@ -51,7 +51,7 @@ def metric_value(text: str, name: str, **labels: str) -> float | None:
     return None
 
 
-class ServiceProcess:
+class MonitorProcess:
     """`onestop-monitor run --config <tmp>/config.yaml` with stdout captured to a file."""
 
     def __init__(self, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None, *,
@@ -70,7 +70,7 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.port}"
 
-    def start(self, ready_timeout: float = 120.0) -> ServiceProcess:
+    def start(self, ready_timeout: float = 120.0) -> MonitorProcess:
         """Start the process and wait for /readyz."""
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([self.python, "-m", "monitor", "run", "--config", str(self.config_path),

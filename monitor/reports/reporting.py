@@ -1,4 +1,4 @@
-"""ReportService: the reports part of a running service (history recorder, report building, schedules, files)."""
+"""Reporting: the reports part of a running monitor (history recorder, report building, schedules, files)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..alerts.service import AlertService
+from ..alerts.alerting import Alerting
 from ..config import LoadedConfig
 from ..metrics.registry import Metrics
 from ..pipeline.events import TickFanout
@@ -42,7 +42,7 @@ def build_report(loaded: LoadedConfig, req: ReportRequest, now: dt.datetime) -> 
         store.close()
 
 
-class ReportService:
+class Reporting:
     """Everything reports need at run time; the API reads ``build`` and ``files``.
 
     Wire it with ``attach(engine.notified, alerts)``: the recorder subscribes to the engine's ticks (history), the
@@ -62,7 +62,7 @@ class ReportService:
         self.scheduler: ReportScheduler | None = None
         publish_targets(cfg, metrics)
 
-    def attach(self, ticks: TickFanout | None, alerts: AlertService | None) -> None:
+    def attach(self, ticks: TickFanout | None, alerts: Alerting | None) -> None:
         """Subscribe the history recorder to ``ticks`` and start schedules on the alert outbox.
 
         ``ticks`` is the engine's ``notified`` fan-out: ticks with their alert notifications.

@@ -1,4 +1,4 @@
-"""AlertService: rules, daily summaries and webhook delivery of every site, for the pipeline and the API."""
+"""Alerting: the alert part of a running monitor (rules, daily summaries and webhook delivery of every site)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from . import texts
 from .notification import STATUSES, Notification
 from .outbox import Delivery, Outbox, Outgoing
 from .payloads import render_body
-from .rules import ActiveAlert, AlertEngine
+from .rule_state import ActiveAlert
+from .rules import RuleBook
 from .summary import DailySummary
 from .webhook import Deliverer, TargetLookup, TargetSettings
 
@@ -46,7 +47,7 @@ class RecentNotification:
 @dataclass
 class _Site:
     config: SiteConfig
-    engine: AlertEngine
+    book: RuleBook
     summary: DailySummary
     saved_revision: int = -1
     saved_at: float = float("-inf")
@@ -61,13 +62,13 @@ def wants(hook: WebhookConfig, n: Notification) -> bool:
     return hook.rules is None or n.rule in hook.rules or n.kind in hook.rules
 
 
-class AlertService:
+class Alerting:
     """Evaluates alert rules on site snapshots and delivers notifications reliably through the SQLite outbox.
 
     Rule time is ``snap.at`` (video time under ``replay``); delivery retries use ``clock`` (the real clock).
     Typical use::
 
-        alerts = AlertService(cfg.sites, cfg.service.state_dir, metrics)
+        alerts = Alerting(cfg.sites, cfg.service.state_dir, metrics)
         alerts.start()
         alerts.process(snapshot)        # for every snapshot, from the pipeline
         alerts.flush(30.0); alerts.stop()
@@ -100,16 +101,17 @@ class AlertService:
             new: dict[str, _Site] = {}
             orphans: list[Notification] = []
             for site in sites:
-                engine = AlertEngine(site)
+                book = RuleBook(site)
                 summary = DailySummary(site, SiteCalendar(site))
                 prev = old.get(site.id)
-                orphans += engine.import_state(prev.engine.export_state() if prev
-                                               else self.outbox.get_state(f"engine:{site.id}"))
+                # Rule state is stored as "engine:<site>": a new key would lose what existing state dirs hold.
+                orphans += book.import_state(prev.book.export_state() if prev
+                                             else self.outbox.get_state(f"engine:{site.id}"))
                 summary.import_state(prev.summary.export_state() if prev
                                      else self.outbox.get_state(f"summary:{site.id}"))
-                new[site.id] = _Site(site, engine, summary)
+                new[site.id] = _Site(site, book, summary)
             for sid, s in old.items():
-                gone = set(s.engine.rules) - set(new[sid].engine.rules if sid in new else ())
+                gone = set(s.book.rules) - set(new[sid].book.rules if sid in new else ())
                 for rid in gone:
                     remove(self.metrics.alerts_firing, (rid, sid))  # absent when never set
             self._sites = new
@@ -144,12 +146,12 @@ class AlertService:
             s = self._sites.get(snap.site)
             if s is None:
                 return []
-            engine_before, summary_before = s.engine.export_state(), s.summary.export_state()
+            book_before, summary_before = s.book.export_state(), s.summary.export_state()
             try:
                 out = self._evaluate(s, snap)
             except Exception:
                 # Nothing reached the outbox: rewind so the next snapshot produces these notifications again.
-                s.engine.import_state(engine_before)
+                s.book.import_state(book_before)
                 s.summary = DailySummary(s.config, s.summary.calendar)
                 s.summary.import_state(summary_before)
                 raise
@@ -167,12 +169,12 @@ class AlertService:
         if report is not None:
             out.append(report)
             s.summary.mark_sent(str(report.values["date"]))
-        notes = s.engine.evaluate(snap)
+        notes = s.book.evaluate(snap)
         s.summary.observe(snap)
         s.summary.note(notes)
         out += notes
         now = self.clock()
-        if out or s.engine.revision != s.saved_revision or now - s.saved_at >= SAVE_EVERY_S:
+        if out or s.book.revision != s.saved_revision or now - s.saved_at >= SAVE_EVERY_S:
             items = [(n, self._outgoing(s.config, n)) for n in out]
             self.outbox.enqueue(items, now, self._state_of([s], now))
         return out
@@ -180,9 +182,9 @@ class AlertService:
     def _state_of(self, sites: Iterable[_Site], now: float) -> dict[str, object]:
         state: dict[str, object] = {}
         for s in sites:
-            state[f"engine:{s.config.id}"] = s.engine.export_state()
+            state[f"engine:{s.config.id}"] = s.book.export_state()
             state[f"summary:{s.config.id}"] = s.summary.export_state()
-            s.saved_revision, s.saved_at = s.engine.revision, now
+            s.saved_revision, s.saved_at = s.book.revision, now
         return state
 
     def _outgoing(self, site: SiteConfig, n: Notification) -> list[Outgoing]:
@@ -190,7 +192,7 @@ class AlertService:
                 for h in site.alerts.webhooks if wants(h, n)]
 
     def _publish_firing(self, s: _Site) -> None:
-        for rid, firing in s.engine.firing().items():
+        for rid, firing in s.book.firing().items():
             self.metrics.alerts_firing.labels(rid, s.config.id).set(1 if firing else 0)
 
     # -- delivery --------------------------------------------------------------------------------------------
@@ -228,8 +230,9 @@ class AlertService:
             site = s.config
         now = self.clock()
         vi, en = texts.message_for_test(site.name, target_id)
-        n = Notification(site.id, site.name, site.province, site.timezone, "test", "test", "test", "info",
-                         now, now, None, 0, {}, {}, vi, en, target=target_id)
+        n = Notification(site=site.id, site_name=site.name, province=site.province, timezone=site.timezone,
+                         rule="test", kind="test", status="test", severity="info", at=now, starts_at=now,
+                         ends_at=None, seq=0, summary_vi=vi, summary_en=en, target=target_id)
         self.outbox.enqueue([(n, self._outgoing(site, n))], now)
         self.deliverer.wake()
         return n.key
@@ -244,7 +247,7 @@ class AlertService:
     def active(self, site: str | None = None) -> list[ActiveAlert]:
         """Return pending and firing alerts (of one site, or all)."""
         with self._lock:
-            return [a for sid, s in self._sites.items() if site in (None, sid) for a in s.engine.active()]
+            return [a for sid, s in self._sites.items() if site in (None, sid) for a in s.book.active()]
 
     def recent(self, site: str | None = None, rule: str | None = None, status: str | None = None,
                limit: int = 100) -> list[RecentNotification]:
