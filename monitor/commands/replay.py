@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,10 @@ from ..config import parse_duration
 from ..state.model import SiteSnapshot
 from ..state.sessions import ServiceCompleted
 from ._common import load_camera, load_detectors, site_of
+
+if TYPE_CHECKING:
+    from ..config import AppConfig
+    from ..reports.recorder import ReplayHistory
 
 NAME = "replay"
 HELP = "process a video file as a configured camera (by video time) and print one JSON line per sample"
@@ -67,8 +71,8 @@ def sample_line(t: float, snap: SiteSnapshot, people: int, raw: dict[str, int], 
     }
 
 
-def _history(cfg: Any, state_dir: Path) -> Any:
-    from ..reports.recorder import ReplayHistory
+def _history(cfg: AppConfig, state_dir: Path) -> ReplayHistory:
+    from ..reports.recorder import ReplayHistory  # SQLite and the report code only when --state-dir asks
 
     return ReplayHistory(cfg, state_dir)
 

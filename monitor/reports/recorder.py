@@ -7,8 +7,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
+from ..alerts.notification import Notification
 from ..config import AppConfig
 from ..metrics.registry import Metrics
 from ..pipeline.events import SiteTick
@@ -124,7 +124,7 @@ class ReplayHistory:
         self._ticks = 0
 
     def observe(self, snap: SiteSnapshot, services: Sequence[ServiceCompleted] = (),
-                notifications: Sequence[Any] = ()) -> None:
+                notifications: Sequence[Notification] = ()) -> None:
         """Add one sample's snapshot, the services it completed and the alerts it produced."""
         self.site = snap.site
         self.acc.observe(SiteTick(snap, tuple(services), tuple(notifications)))

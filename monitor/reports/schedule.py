@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..alerts.notification import Notification, idempotency_key
@@ -28,6 +28,9 @@ from ..alerts.webhook import SendOutcome, TargetSettings
 from ..config import LoadedConfig, WebhookConfig
 from ..config.reports import ReportScheduleConfig
 from .figures import ReportRequest
+
+if TYPE_CHECKING:
+    from ..alerts.alerting import Alerting
 from .files import ReportFiles
 from .mail import compose, send_mail
 from .periods import Period, previous
@@ -76,7 +79,7 @@ class ReportScheduler:
     Alerting: its outbox stores the rows and its worker delivers them (``add_targets`` wires us in).
     """
 
-    def __init__(self, loaded: LoadedConfig, alerts: Any, files: ReportFiles,
+    def __init__(self, loaded: LoadedConfig, alerts: Alerting, files: ReportFiles,
                  build: Callable[[ReportRequest, dt.datetime], dict[str, Any]],
                  clock: Callable[[], float] = time.time, env: Mapping[str, str] | None = None) -> None:
         """Schedule the reports of ``loaded``; nothing runs before ``start`` (or ``run_due``)."""
