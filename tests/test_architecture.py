@@ -74,7 +74,8 @@ MAY_USE: dict[str, set[str]] = {
 
 # The pure core: functions of their inputs. No I/O, no threads, no clock (`now` is passed in). A whole package
 # (`zones`) or one module (`alerts.rules`).
-CORE = {"zones", "state", "schedule", "detect.detections", "config.reload_plan", "alerts.rules", "alerts.conditions",
+CORE = {"zones", "state", "schedule", "detect.detections", "config.reload_plan", "alerts.rules", "alerts.rule_state",
+        "alerts.rule_messages", "alerts.conditions",
         "alerts.notification", "alerts.texts", "alerts.summary", "alerts.payloads", "reports.figures",
         "reports.fields", "reports.periods", "reports.ranking", "reports.accumulate"}
 # Stateful parts of the core that other threads call: they may hold a lock, never start a thread.
