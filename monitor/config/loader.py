@@ -13,37 +13,14 @@ import yaml
 from pydantic import ValidationError
 
 from .app import AppConfig
-from .checks import Loc, Problem, check_plain_passwords, run_checks
+from .checks import run_checks
+from .problem import Loc, Problem
+from .sites_dir import read_site_files
+from .url_checks import check_plain_passwords
+from .yaml_source import ConfigError, Issue, format_loc, line_of, parse_yaml
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 OVERRIDE_PREFIX = "ONESTOP__"
-MAX_NODES = 200_000  # a config this big is a mistake or an alias bomb ("billion laughs"); refuse it
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A problem located in the file: 'sites[0].cameras[1].zones[2].counter' at line 17."""
-
-    path: str
-    line: int | None
-    message: str
-    warning: bool = False
-    file: str | None = None  # set when the problem is in a site file of sites_dir, not the main file
-
-    def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        kind = "warning" if self.warning else "error"
-        return f"{kind}: {where}{self.path or '<root>'}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The config cannot be used; ``issues`` lists every error with its path and line."""
-
-    def __init__(self, source: str, issues: list[Issue]):
-        self.source = source
-        self.issues = issues
-        errors = [i for i in issues if not i.warning]
-        super().__init__(f"{source}: {len(errors)} error(s)\n" + "\n".join(f"  {i}" for i in errors))
 
 
 @dataclass(frozen=True)
@@ -75,56 +52,6 @@ class LoadedConfig:
             if os.environ.get(tok.env):
                 out.append(os.environ[tok.env])
         return [s for s in out if len(s) >= 3]
-
-
-def format_loc(loc: Loc) -> str:
-    """Render ('sites', 0, 'cameras') as 'sites[0].cameras'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
-    """Return the 1-based YAML line of the deepest node along loc; loc parts that are not keys are skipped."""
-    node = root
-    best = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        nxt = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(part) or (part == "for_" and k.value == "for"):
-                    nxt = v if not isinstance(v, yaml.ScalarNode) or v.value != "" else k
-                    best = k.start_mark.line + 1
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            nxt = node.value[part]
-        if nxt is None:
-            continue  # e.g. the discriminator tag pydantic adds to union paths
-        node = nxt
-        best = node.start_mark.line + 1 if not isinstance(node, yaml.MappingNode) or not node.value \
-            else node.value[0][0].start_mark.line + 1 if isinstance(part, int) else best
-    return best
-
-
-def _expanded_size(root: yaml.Node | None) -> int:
-    """Return how many nodes the document has once aliases are expanded (shared subtrees counted each time)."""
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node) -> int:
-        if id(node) in sizes:
-            return sizes[id(node)]
-        sizes[id(node)] = 1  # a recursive alias counts once instead of looping
-        if isinstance(node, yaml.MappingNode):
-            n = 1 + sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            n = 1 + sum(size(v) for v in node.value)
-        else:
-            n = 1
-        sizes[id(node)] = n = min(n, MAX_NODES + 1)
-        return n
-
-    return size(root) if root is not None else 0
 
 
 def _expand_env(data: Any, env: Mapping[str, str], loc: Loc, problems: list[Problem], used: list[str]) -> Any:
@@ -175,77 +102,6 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def _parse(text: str, source: str, file: str | None = None) -> tuple[yaml.Node | None, Any]:
-    """Return the node tree (for lines) and the data of one YAML document; raise ConfigError on bad YAML."""
-    try:
-        root = yaml.compose(text)
-        if _expanded_size(root) > MAX_NODES:
-            raise ConfigError(source, [Issue("", 1, f"the file expands to more than {MAX_NODES} YAML nodes "
-                                                    "(aliases nested too deep?)", file=file)])
-        return root, yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(source, [Issue("", line, f"YAML syntax: {getattr(exc, 'problem', exc)}",
-                                         file=file)]) from None
-
-
-@dataclass(frozen=True)
-class _SiteFile:
-    """A site read from a sites_dir file: where it is, for error lines and for the zone editor."""
-
-    path: Path
-    root: yaml.Node | None
-
-
-def sites_dir_files(folder: Path) -> list[Path]:
-    """Return the site files of a sites_dir folder: every *.yaml and *.yml, sorted by name."""
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
-def _read_site_files(data: dict[str, Any], root: yaml.Node | None, source: str, path: Path | None,
-                     texts: Mapping[Path, str]) -> list[_SiteFile]:
-    """Append the sites of ``sites_dir`` to data['sites'] and return their files, in that order."""
-    name = data.get("sites_dir")
-    if name is None:
-        return []
-    line = _line_of(root, ("sites_dir",))
-    if not isinstance(name, str) or not name:
-        raise ConfigError(source, [Issue("sites_dir", line, "sites_dir is a folder name, e.g. sites.d")])
-    folder = Path(name) if Path(name).is_absolute() or path is None else path.parent / name
-    try:
-        files = sites_dir_files(folder)
-    except OSError as exc:
-        raise ConfigError(source, [Issue("sites_dir", line, f"cannot read folder {folder}: "
-                                                            f"{exc.strerror or exc}")]) from None
-    issues: list[Issue] = []
-    out: list[_SiteFile] = []
-    sites = data.get("sites")
-    if sites is not None and not isinstance(sites, list):
-        return []  # the schema reports the bad 'sites'; site files cannot be added to it
-    sites = list(sites or [])
-    for file in files:
-        try:
-            text = texts[file.resolve()] if file.resolve() in texts else file.read_text(encoding="utf-8")
-            site_root, site = _parse(text, source, str(file))
-        except ConfigError as exc:
-            issues += exc.issues
-            continue
-        except OSError as exc:
-            issues.append(Issue("", None, f"cannot read site file: {exc.strerror or exc}", file=str(file)))
-            continue
-        if not isinstance(site, dict):
-            issues.append(Issue("", 1, "a site file holds one site: a mapping with id, name, counters, cameras",
-                                file=str(file)))
-            continue
-        out.append(_SiteFile(file, site_root))
-        sites.append(site)
-    if issues:
-        raise ConfigError(source, issues)
-    data["sites"] = sites
-    return out
-
-
 def load_config_text(text: str, *, source: str = "<config>", path: Path | None = None,
                      env: Mapping[str, str] | None = None, texts: Mapping[Path, str] | None = None) -> LoadedConfig:
     """Validate config text; raise ConfigError naming every bad field with its line (and file, for site files).
@@ -254,13 +110,13 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
     validates a change before writing it).
     """
     env = os.environ if env is None else env
-    root, data = _parse(text, source)
+    root, data = parse_yaml(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(source, [Issue("", 1, "the file must be a mapping with a 'sites' list")])
     n_inline = len(data["sites"]) if isinstance(data.get("sites"), list) else 0
-    site_files = _read_site_files(data, root, source, path, texts or {})
+    site_files = read_site_files(data, root, source, path, texts or {})
     problems: list[Problem] = check_plain_passwords(data)
     expanded: list[str] = []
     data = _expand_env(data, env, (), problems, expanded)
@@ -279,8 +135,8 @@ def load_config_text(text: str, *, source: str = "<config>", path: Path | None =
                 and loc[1] - n_inline < len(site_files):
             # A site of sites_dir: the line and path inside its own file.
             f = site_files[loc[1] - n_inline]
-            return Issue(format_loc(loc[2:]), _line_of(f.root, loc[2:]), scrub(p.message), p.warning, str(f.path))
-        return Issue(format_loc(loc), _line_of(root, loc), scrub(p.message), p.warning)
+            return Issue(format_loc(loc[2:]), line_of(f.root, loc[2:]), scrub(p.message), p.warning, str(f.path))
+        return Issue(format_loc(loc), line_of(root, loc), scrub(p.message), p.warning)
 
     def to_issues(items: list[Problem]) -> list[Issue]:
         return [to_issue(p) for p in items]
