@@ -9,10 +9,11 @@ import pytest
 
 from monitor.pipeline.events import SiteTick
 from monitor.reports.accumulate import MinuteAccumulator
-from monitor.reports.figures import ReportBuilder, ReportRequest, p90
+from monitor.reports.figures import ReportBuilder, ReportRequest
 from monitor.reports.history import HistoryStore
 from monitor.reports.periods import previous, split
 from monitor.reports.ranking import WEIGHTS, score
+from monitor.reports.rows import p90
 from tests.reports.helpers import MONDAY, config, feed, local, snap
 
 NOW = local(MONDAY + dt.timedelta(days=1), 7)  # Tuesday 07:00: Monday is over
