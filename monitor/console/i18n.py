@@ -1,231 +1,35 @@
-"""Every text of the web console, in Vietnamese (the default) and English: one catalogue for pages and scripts."""
+"""Every text of the web console, in Vietnamese (the default) and English: one catalogue for pages and scripts.
+
+The catalogue is data (messages.yaml beside this module), read once at import.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
+CATALOGUE = Path(__file__).with_name("messages.yaml")
+
+
+def load_catalogue(path: Path) -> dict[str, tuple[str, str]]:
+    """Read the catalogue: key -> (Vietnamese, English); ValueError naming a key that lacks a language."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of text keys")
+    out: dict[str, tuple[str, str]] = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != set(LANGUAGES) \
+                or not all(isinstance(entry[lang], str) for lang in LANGUAGES):
+            raise ValueError(f"{path}: {key!r} needs a text for each of {', '.join(LANGUAGES)}")
+        out[str(key)] = (entry["vi"], entry["en"])
+    return out
+
 
 # key: (Vietnamese, English). Scripts get the chosen language's dict; {name} placeholders are filled in there.
-TEXTS: dict[str, tuple[str, str]] = {
-    "app_title": ("Giám sát bộ phận một cửa", "One-stop counter monitor"),
-    "nav_overview": ("Tổng quan", "Overview"),
-    "nav_reports": ("Báo cáo", "Reports"),
-    "nav_api": ("Tài liệu API", "API docs"),
-    "nav_signout": ("Đăng xuất", "Sign out"),
-    "nav_signin": ("Đăng nhập", "Sign in"),
-    "lang_switch": ("English", "Tiếng Việt"),
-    "role_viewer": ("người xem", "viewer"),
-    "role_admin": ("quản trị", "admin"),
-    "signed_in_as": ("Đăng nhập: {name} ({role})", "Signed in: {name} ({role})"),
-    "open_api": ("API không cần mã (chỉ truy cập từ máy này)", "Open API (no tokens; this machine only)"),
-    "login_title": ("Đăng nhập", "Sign in"),
-    "login_help": ("Nhập mã truy cập (token) do quản trị viên cấp. Mã chỉ lưu trong thẻ trình duyệt này và mất "
-                   "khi đóng thẻ.",
-                   "Enter the access token your administrator gave you. It is kept in this browser tab only and "
-                   "forgotten when the tab closes."),
-    "login_token": ("Mã truy cập", "Access token"),
-    "login_submit": ("Đăng nhập", "Sign in"),
-    "login_bad": ("Mã không đúng.", "Invalid token."),
-    "login_open": ("API này không dùng mã: không cần đăng nhập.", "This API has no tokens: no sign-in needed."),
-    "loading": ("Đang tải…", "Loading…"),
-    "updated_at": ("Cập nhật {time}", "Updated {time}"),
-    "connection_lost": ("Mất kết nối tới dịch vụ, đang thử lại…", "Lost the connection to the service, retrying…"),
-    "filter_province": ("Tỉnh/thành", "Province"),
-    "filter_site": ("Đơn vị", "Site"),
-    "filter_all": ("Tất cả", "All"),
-    "site_open": ("Trong giờ làm việc", "Open"),
-    "site_closed": ("Ngoài giờ làm việc", "Closed"),
-    "counters": ("Quầy", "Counters"),
-    "queues": ("Hàng chờ", "Queues"),
-    "cameras": ("Camera", "Cameras"),
-    "alerts": ("Cảnh báo", "Alerts"),
-    "no_alerts": ("Không có cảnh báo.", "No active alerts."),
-    "alerts_unavailable": ("Cảnh báo không chạy trong tiến trình này.", "Alerting is not running in this process."),
-    "alert_firing": ("đang báo", "firing"),
-    "alert_pending": ("chờ xác nhận", "pending"),
-    "alert_long_queue": ("Hàng chờ dài", "Long queue"),
-    "alert_counter_unstaffed": ("Quầy vắng cán bộ", "Counter unstaffed"),
-    "alert_long_service": ("Phục vụ quá lâu", "Long service"),
-    "alert_camera_down": ("Camera mất tín hiệu", "Camera down"),
-    "alert_camera_moved": ("Camera bị xê dịch", "Camera moved"),
-    "since": ("từ {time}", "since {time}"),
-    "state_serving": ("Đang phục vụ", "Serving"),
-    "state_waiting_unstaffed": ("Có người chờ, vắng cán bộ", "Waiting, no officer"),
-    "state_idle_staffed": ("Cán bộ đang rảnh", "Officer idle"),
-    "state_unstaffed": ("Vắng cán bộ", "Unstaffed"),
-    "state_closed": ("Ngoài giờ", "Closed"),
-    "state_unknown": ("Không rõ", "Unknown"),
-    "staffed_yes": ("Có cán bộ", "Officer present"),
-    "staffed_no": ("Không có cán bộ", "No officer"),
-    "front_people": ("Trước quầy: {n}", "At the counter: {n}"),
-    "session": ("Có người trước quầy {time}", "Citizen at the counter for {time}"),
-    "front_wait": ("Người dân chờ không có cán bộ {time}", "Citizen waiting with no officer {time}"),
-    "no_staff_zone": ("Không có vùng cán bộ", "No staff zone"),
-    "served": ("Đã phục vụ: {n}", "Served: {n}"),
-    "people": ("{n} người", "{n} people"),
-    "wait": ("Chờ ước tính {time}", "Estimated wait {time}"),
-    "unknown_value": ("không rõ", "unknown"),
-    "camera_up": ("Hoạt động", "Up"),
-    "camera_down": ("Mất tín hiệu", "Down"),
-    "frame_age": ("Khung hình {age} trước", "Frame {age} ago"),
-    "decode_mode": ("Giải mã: {mode}", "Decoding: {mode}"),
-    "reconnects": ("Kết nối lại: {n}", "Reconnects: {n}"),
-    "open_camera": ("Xem camera", "Open camera"),
-    "camera_title": ("Camera {id}", "Camera {id}"),
-    "zones": ("Vùng", "Zones"),
-    "zone_value": ("Trung bình: {v}", "Smoothed: {v}"),
-    "zone_last": ("Khung cuối: {n}", "Last frame: {n}"),
-    "zone_stale": ("Camera chưa có dữ liệu mới", "No fresh data from the camera"),
-    "kind_queue": ("Hàng chờ", "Queue"),
-    "kind_service": ("Trước quầy", "Counter front"),
-    "kind_staff": ("Chỗ cán bộ", "Officer's seat"),
-    "health": ("Tình trạng", "Health"),
-    "detections": ("Người phát hiện: {n}", "Detections: {n}"),
-    "legend": ("Hộp: người phát hiện (ảnh đã làm mờ). Chấm: điểm neo quyết định vùng; chấm đặc = được đếm.",
-               "Boxes: detected people (picture blurred). Dots: the anchor point that decides the zone; "
-               "filled = counted."),
-    "no_frame": ("Chưa có khung hình.", "No frame yet."),
-    "file_time": ("Thời điểm trong video (giây)", "Time in the video (seconds)"),
-    "file_show": ("Xem", "Show"),
-    "file_live": ("Trực tiếp", "Live"),
-    "edit_zones": ("Sửa vùng", "Edit zones"),
-    "editor_title": ("Sửa vùng — camera {id}", "Edit zones — camera {id}"),
-    "editor_help": ("Nhấn «Vùng mới» rồi nhấp các đỉnh trên ảnh; nhấp lại đỉnh đầu để khép vùng. Kéo đỉnh để di "
-                    "chuyển, kéo chấm giữa cạnh để thêm đỉnh, nhấp đúp một đỉnh để xoá. Đỉnh gần mép ảnh tự bám "
-                    "vào mép.",
-                    "Press “New zone”, then click the corners on the picture; click the first corner again to "
-                    "close it. Drag a corner to move it, drag an edge's middle dot to add a corner, double-click a "
-                    "corner to delete it. Corners near the picture's edge snap to it."),
-    "new_zone": ("Vùng mới", "New zone"),
-    "finish_zone": ("Khép vùng", "Close zone"),
-    "cancel": ("Huỷ", "Cancel"),
-    "undo": ("Hoàn tác", "Undo"),
-    "delete_zone": ("Xoá vùng", "Delete zone"),
-    "delete_point": ("Xoá đỉnh", "Delete corner"),
-    "save": ("Lưu", "Save"),
-    "saving": ("Đang lưu…", "Saving…"),
-    "saved": ("Đã lưu vào {file} và áp dụng.", "Saved to {file} and applied."),
-    "saved_not_applied": ("Đã lưu vào {file} nhưng chưa áp dụng: {errors}",
-                          "Saved to {file} but not applied: {errors}"),
-    "save_refused": ("Không lưu: cấu hình có lỗi (xem bên cạnh từng vùng).",
-                     "Not saved: the config has errors (see next to each zone)."),
-    "save_conflict": ("Không lưu: {detail}", "Not saved: {detail}"),
-    "save_forbidden": ("Không lưu: mã của bạn chỉ có quyền xem.", "Not saved: your token may only view."),
-    "viewer_note": ("Bạn đang xem với quyền «người xem»: có thể thử vùng nhưng không thể lưu.",
-                    "You are signed in as a viewer: you can try zones but not save them."),
-    "field_id": ("Mã vùng", "Zone id"),
-    "field_name": ("Tên hiển thị", "Display name"),
-    "field_kind": ("Loại", "Kind"),
-    "field_counter": ("Quầy", "Counter"),
-    "field_anchor": ("Điểm neo", "Anchor"),
-    "field_count_mode": ("Cách đếm", "Counting mode"),
-    "field_shared": ("Đếm mọi người trong vùng (ngoài quy tắc mỗi người một vai)",
-                     "Count everyone inside (outside the one-person-one-role rule)"),
-    "none": ("(không)", "(none)"),
-    "anchor_auto": ("tự động ({anchor})", "auto ({anchor})"),
-    "anchor_feet": ("chân", "feet"),
-    "anchor_center": ("giữa", "center"),
-    "anchor_head": ("đầu", "head"),
-    "anchor_hips": ("hông", "hips"),
-    "mode_person": ("người (toàn thân)", "person (whole body)"),
-    "mode_head": ("đầu (chỗ ngồi đông)", "head (crowded seats)"),
-    "would_count": ("Sẽ đếm: {n}", "Would count: {n}"),
-    "problems": ("Vấn đề", "Problems"),
-    "warning": ("Cảnh báo", "Warning"),
-    "error": ("Lỗi", "Error"),
-    "file_of_zones": ("Lưu vào tệp: {file}", "Saved in file: {file}"),
-    "unsaved": ("Có thay đổi chưa lưu", "Unsaved changes"),
-    "no_zones": ("Chưa có vùng nào.", "No zones yet."),
-    "back_to_camera": ("Về trang camera", "Back to the camera"),
-    # reports page
-    "reports_help": ("Số liệu trong giờ làm việc, từ lịch sử do dịch vụ tự lưu. «–»: không có dữ liệu (ngày nghỉ, "
-                     "camera hoặc dịch vụ không chạy), không bao giờ là số 0.",
-                     "Office-hour figures from the history the service keeps. “–”: no data (closed, camera or "
-                     "service down), never a zero."),
-    "period_kind": ("Kỳ báo cáo", "Period"),
-    "period_day": ("Ngày", "Day"),
-    "period_week": ("Tuần (ISO)", "ISO week"),
-    "period_month": ("Tháng", "Month"),
-    "period_range": ("Khoảng ngày", "Date range"),
-    "period_from": ("Từ ngày", "From"),
-    "period_to": ("Đến ngày", "To"),
-    "period_bad": ("Chọn ngày hợp lệ (ngày kết thúc không trước ngày bắt đầu).",
-                   "Pick valid dates (the end not before the start)."),
-    "rows_by": ("Chia theo", "Rows per"),
-    "rows_day": ("ngày", "day"),
-    "rows_week": ("tuần", "week"),
-    "rows_month": ("tháng", "month"),
-    "week_label": ("Tuần {week}/{year}", "Week {week} of {year}"),
-    "month_label": ("Tháng {month}/{year}", "{month}/{year}"),
-    "report_span": ("Từ {from} đến {to}", "{from} to {to}"),
-    "report_made": ("Lập lúc {time}", "Made at {time}"),
-    "reports_unavailable": ("Báo cáo không chạy trong tiến trình này.", "Reports are not running in this process."),
-    "report_failed": ("Không lập được báo cáo: {detail}", "No report: {detail}"),
-    "download_xlsx": ("Tải Excel (.xlsx)", "Download Excel (.xlsx)"),
-    "download_csv": ("Tải CSV", "Download CSV"),
-    "csv_level": ("Bảng CSV", "CSV table"),
-    "level_ranking": ("Xếp hạng", "Ranking"),
-    "level_province": ("Tỉnh/thành", "Provinces"),
-    "level_site": ("Phường/xã", "Wards"),
-    "level_counter": ("Quầy", "Counters"),
-    "level_zone": ("Khu vực chờ", "Queue zones"),
-    "downloading": ("Đang tải {name}…", "Downloading {name}…"),
-    "downloaded": ("Đã tải {name}.", "Downloaded {name}."),
-    "download_failed": ("Không tải được: {detail}", "Download failed: {detail}"),
-    "ranking_title": ("Xếp hạng phường/xã", "Ward ranking"),
-    "ranking_help": ("Điểm = 100 × ({s} × tỷ lệ có cán bộ + {u} × (1 − tỷ lệ dân chờ không có cán bộ) + {l} × mức "
-                     "phục vụ); thành phần không có dữ liệu được bỏ qua. «Vấn đề chính» là thành phần mất nhiều điểm "
-                     "nhất: cần gọi ai và vì sao. Phường/xã có độ phủ dữ liệu dưới {min} không được xếp hạng.",
-                     "Score = 100 × ({s} × staffed ratio + {u} × (1 − waiting-with-no-officer share) + {l} × "
-                     "service level); a component without data is left out. “Main issue” is the component that "
-                     "cost the most points: whom to call and why. Wards with data coverage below {min} are not "
-                     "ranked."),
-    "col_rank": ("Hạng", "Rank"),
-    "col_ward": ("Phường/xã", "Ward"),
-    "col_score": ("Điểm", "Score"),
-    "col_staffed": ("Có cán bộ", "Staffed"),
-    "col_waiting": ("Dân chờ, không có cán bộ", "Waiting, no officer"),
-    "col_service_level": ("Mức phục vụ", "Service level"),
-    "col_coverage": ("Độ phủ dữ liệu", "Data coverage"),
-    "col_served": ("Lượt phục vụ", "Served"),
-    "col_main_issue": ("Vấn đề chính", "Main issue"),
-    "col_counter": ("Quầy", "Counter"),
-    "col_status": ("Trạng thái", "Status"),
-    "col_service_time": ("Thời gian phục vụ (TB / p90)", "Service time (mean / p90)"),
-    "col_states": ("Thời gian theo trạng thái", "Time per state"),
-    "col_alerts": ("Cảnh báo", "Alerts"),
-    "col_period": ("Kỳ", "Period"),
-    "col_open_h": ("Giờ làm việc", "Office hours"),
-    "minutes": ("{n} phút", "{n} min"),
-    "hours": ("{n} giờ", "{n} h"),
-    "share_of_time": ("{p} thời gian", "{p} of the time"),
-    "not_ranked": ("Chưa xếp hạng: quá ít dữ liệu", "Not ranked: too little data"),
-    "no_issue": ("Không có", "None"),
-    "points": ("{name}: {n} điểm", "{name}: {n} points"),
-    "comp_staffed_ratio": ("Có cán bộ", "Staffed"),
-    "comp_waiting_unstaffed": ("Không để dân chờ khi vắng cán bộ", "No waiting without an officer"),
-    "comp_service_level": ("Mức phục vụ", "Service level"),
-    "chart_staffed": ("Tỷ lệ thời gian có cán bộ, theo phường/xã", "Staffed ratio per ward"),
-    "chart_waiting": ("Số phút dân chờ mà không có cán bộ, theo phường/xã",
-                      "Minutes citizens waited with no officer, per ward"),
-    "chart_periods": ("Tỷ lệ có cán bộ theo kỳ", "Staffed ratio per period"),
-    "no_data": ("không có dữ liệu", "no data"),
-    "no_wards": ("Không có phường/xã nào trong lựa chọn này.", "No ward in this selection."),
-    "status_open": ("Làm việc", "Open"),
-    "status_closed": ("Nghỉ", "Closed"),
-    "status_no_data": ("Không có dữ liệu", "No data"),
-    "status_future": ("Chưa tới", "Not yet"),
-    "reason_weekend": ("cuối tuần", "weekend"),
-    "reason_extra": ("ngày nghỉ thêm", "extra day off"),
-    "state_other": ("Khác", "Other"),
-    "ward_detail": ("Chi tiết phường/xã", "Ward detail"),
-    "ward_pick": ("Xem chi tiết", "Show details"),
-    "per_counter": ("Theo quầy", "Per counter"),
-    "per_period": ("Theo kỳ", "Per period"),
-    "served_n": ("{n} lượt", "{n} served"),
-    "low_coverage": ("độ phủ thấp", "low coverage"),
-    "not_found": ("Không tìm thấy.", "Not found."),
-}
+TEXTS: dict[str, tuple[str, str]] = load_catalogue(CATALOGUE)
 
 
 def texts(lang: str) -> dict[str, str]:

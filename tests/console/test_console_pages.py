@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from monitor.api.app import create_app
 from monitor.api.deps import AppParts
 from monitor.config import AppConfig, LoadedConfig, SiteConfig
-from monitor.console.i18n import LANGUAGES, TEXTS, texts
+from monitor.console.i18n import CATALOGUE, LANGUAGES, TEXTS, load_catalogue, texts
 from monitor.metrics import Metrics
 from monitor.reports.ranking import WEIGHTS
 from monitor.state.model import COUNTER_STATES
 
-CONSOLE = Path(__file__).resolve().parents[2] / "monitor" / "console"
+REPO = Path(__file__).resolve().parents[2]
+CONSOLE = REPO / "monitor" / "console"
 SCRIPTS = sorted((CONSOLE / "static" / "js").glob("*.js"))
 TEMPLATES = sorted((CONSOLE / "templates").glob("*.html"))
 
@@ -47,6 +51,19 @@ def test_every_text_used_is_in_the_catalogue_in_both_languages():
         assert re.findall(r"\{\w+\}", vi) == re.findall(r"\{\w+\}", en), key  # same placeholders
     assert texts("vi")["nav_overview"] == "Tổng quan" and texts("en")["nav_overview"] == "Overview"
     assert texts("fr") == texts("vi") and LANGUAGES[0] == "vi"
+
+
+def test_the_catalogue_refuses_a_text_missing_a_language(tmp_path: Path) -> None:
+    bad = tmp_path / "messages.yaml"
+    bad.write_text("ok:\n  vi: Có\n  en: 'Yes'\nhalf:\n  vi: Chỉ tiếng Việt\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'half' needs a text for each of vi, en"):
+        load_catalogue(bad)
+
+
+def test_the_catalogue_ships_in_the_package() -> None:
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    relative = CATALOGUE.relative_to(REPO / "monitor").as_posix()
+    assert any(fnmatch(relative, pattern) for pattern in setuptools["package-data"]["monitor"])
 
 
 def test_no_inline_script_or_handler_and_no_outside_url():
