@@ -77,7 +77,7 @@ MAY_USE: dict[str, set[str]] = {
 CORE = {"zones", "state", "schedule", "detect.detections", "config.reload_plan", "alerts.rules", "alerts.rule_state",
         "alerts.rule_messages", "alerts.conditions",
         "alerts.notification", "alerts.texts", "alerts.summary", "alerts.payloads", "reports.figures",
-        "reports.fields", "reports.periods", "reports.ranking", "reports.accumulate"}
+        "reports.rows", "reports.fields", "reports.periods", "reports.ranking", "reports.accumulate"}
 # Stateful parts of the core that other threads call: they may hold a lock, never start a thread.
 CORE_LOCKS = {"state.tracker", "schedule.calendar"}
 CORE_FORBIDDEN = RESTRICTED | {"asyncio", "concurrent", "multiprocessing", "os", "pathlib", "prometheus_client",
