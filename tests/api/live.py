@@ -1,9 +1,10 @@
-"""A real service in-process for API tests: config file, Engine over image sources, alert service, FastAPI app."""
+"""A real service in-process for API tests: config file, Engine over image sources, alerting, FastAPI app."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,17 @@ from monitor.reports.reporting import Reporting
 BUS = "package://ultralytics/assets/bus.jpg"
 ZIDANE = "package://ultralytics/assets/zidane.jpg"
 IMGSZ = 320  # the tests check plumbing, not accuracy: a small input keeps the shared CPUs free
+
+
+def wait(cond: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
+    """Poll cond until it returns something truthy (its exceptions propagate); fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
 
 
 def load_person_detector(state_dir: Path) -> dict[str, Detector]:

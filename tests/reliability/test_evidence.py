@@ -18,7 +18,7 @@ from monitor.config import SiteConfig
 from monitor.config.service import EvidenceConfig
 from monitor.detect.base import Detector
 from monitor.privacy.evidence import EvidenceStore, cameras_for, evidence_name, expired, saved_at_of, wants_evidence
-from tests.api.live import bus_camera, live_monitor, site, write_config, zidane_camera
+from tests.api.live import bus_camera, live_monitor, site, wait, write_config, zidane_camera
 
 RULE = {"kind": "long_queue", "zone": "bus-queue", "min_people": 1, "for": 0}
 ON = EvidenceConfig(enabled=True)
@@ -78,14 +78,6 @@ def config(tmp: Path, evidence: dict[str, Any] | None) -> dict[str, Any]:
     if evidence is not None:
         service["evidence"] = evidence
     return {"service": service, "sites": [site([bus_camera()], [RULE])]}
-
-
-def wait(cond: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := cond()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-    return value
 
 
 def test_no_picture_is_written_by_default(tmp_path: Path, detectors: dict[str, Detector]) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.detect.base import Detector
-from tests.api.live import Live, bus_camera, live_monitor, site, write_config, zidane_camera
+from tests.api.live import Live, bus_camera, live_monitor, site, wait, write_config, zidane_camera
 from tests.support.paths import REPO
 from tests.support.process import metric_value
 from tests.support.webhook_receiver import WebhookReceiver
 
 QUEUE_RULE = {"kind": "long_queue", "zone": "bus-queue", "min_people": 1, "for": 0, "clear_after": "1h"}
-
-
-def wait(cond: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def config(tmp: Path, receiver: WebhookReceiver, cameras: list[dict[str, Any]],

@@ -7,8 +7,6 @@ of the view as it is; a restart finds the reference on disk.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.detect.base import Detector
-from tests.api.live import Live, live_monitor, site, write_config
+from tests.api.live import Live, live_monitor, site, wait, write_config
 from tests.support.paths import ONE_BY_ONE
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -26,16 +24,6 @@ pytestmark = pytest.mark.slow
 
 ZONE = {"id": "floor", "kind": "queue", "polygon": [[0.35, 0.55], [0.85, 0.55], [0.85, 1], [0.35, 1]]}
 RULE = {"kind": "camera_moved", "camera": "hall", "for": 0, "clear_after": 0}
-
-
-def wait(cond: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
