@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +49,15 @@ class WorkerSpec:
     duration_s: float
     warmup_s: float
     state_dir: str
-    device: str = "cpu"
-    backend: str = "auto"
-    model: str = "yolo11n-pose.pt"
-    imgsz: int = 640
-    max_batch: int = 8
-    half: bool = False
-    source: str = "rtsp"  # 'rtsp' or 'memory'
-    clip: str = ""  # the clip, for memory frames and the bare-model frames
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The detector and source settings, without defaults of their own: BenchOptions holds those.
+    device: str
+    backend: str
+    model: str
+    imgsz: int
+    max_batch: int
+    half: bool
+    source: str  # 'rtsp' or 'memory'
+    clip: str  # the clip, for memory frames and the bare-model frames
 
 
 def site_config(spec: WorkerSpec) -> dict[str, Any]:
